@@ -1,0 +1,163 @@
+"""The command line: `python -m bot` / `strikebot`."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from pathlib import Path
+
+from knowledge.answer import Engine, QuestionError, answer_json
+from knowledge.ingest import ArticleError, article_files
+from knowledge.store import PROJECT_ROOT, Store
+
+DEFAULT_DB = PROJECT_ROOT / "data" / "strikebot.db"
+
+
+def default_db() -> Path:
+    return Path(os.environ.get("STRIKEBOT_DB") or DEFAULT_DB)
+
+
+def _open(args: argparse.Namespace) -> Engine:
+    return Engine(Store(args.db))
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    engine = _open(args)
+    if args.json:
+        questions = [line.rstrip("\n") for line in sys.stdin] if not args.question else [" ".join(args.question)]
+        for question in questions:
+            try:
+                answer = engine.ask(question, args.guild)
+            except QuestionError as error:
+                print(answer_json_error(question, str(error)), flush=True)
+                continue
+            print(answer_json(answer), flush=True)
+        return 0
+    if not args.question:
+        print("Ask a question, e.g.: strikebot ask \"What did the WGA president say about a strike?\"", file=sys.stderr)
+        return 2
+    try:
+        answer = engine.ask(" ".join(args.question), args.guild)
+    except QuestionError as error:
+        print(error, file=sys.stderr)
+        return 2
+    print(answer.text)
+    return 0 if answer.answered else 1
+
+
+def answer_json_error(question: str, message: str) -> str:
+    import json
+
+    return json.dumps(
+        {"question": question, "answered": False, "kind": None, "answer": message, "evidence": "", "speaker": None,
+         "source": None, "score": 0.0, "suggestions": [], "error": message},
+        ensure_ascii=False,
+    )
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    store = Store(args.db)
+    overrides = {k: v for k, v in (("title", args.title), ("outlet", args.outlet), ("date", args.date), ("url", args.url)) if v}
+    failed = 0
+    files = article_files([Path(p) for p in args.paths])
+    if not files:
+        print("No .txt or .md files found in the given paths.", file=sys.stderr)
+        return 2
+    for path in files:
+        try:
+            result = store.ingest_file(path, overrides=overrides)
+        except (ArticleError, OSError) as error:
+            print(f"error    {path}: {error}", file=sys.stderr)
+            failed += 1
+            continue
+        print(f"{result.status:8} {result.path}  (#{result.article_id}: {result.title})" + (f" - {result.reason}" if result.reason else ""))
+    return 1 if failed else 0
+
+
+def cmd_chat(args: argparse.Namespace) -> int:
+    engine = _open(args)
+    print("strikebot chat: ask about the negotiations; an empty line or Ctrl-D quits.")
+    while True:
+        try:
+            question = input("? ")
+        except (EOFError, KeyboardInterrupt):
+            print()
+            return 0
+        if not question.strip():
+            return 0
+        try:
+            print(engine.ask(question, args.guild).text)
+        except QuestionError as error:
+            print(error)
+        print()
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from bot.client import run
+
+    return run(args.db)
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    store = Store(args.db, bundled=False)
+    store.backup(Path(args.target))
+    print(f"backed up {args.db} to {args.target}")
+    return 0
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    from bot.bench import main as bench_main
+
+    return bench_main(args)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="strikebot", description="Sourced answers about the WGA negotiations.")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log what happens")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def add(name: str, help_text: str) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        p.add_argument("--db", type=Path, default=default_db(), help="knowledge base file (default: %(default)s)")
+        return p
+
+    ask = add("ask", "answer a question (or, with --json, one per line from standard input)")
+    ask.add_argument("question", nargs="*", help="the question")
+    ask.add_argument("--json", action="store_true", help="read questions from stdin, write one JSON object per line")
+    ask.add_argument("--guild", type=int, default=None, help=argparse.SUPPRESS)
+    ask.set_defaults(func=cmd_ask)
+
+    ing = add("ingest", "add articles: files, or folders of .txt/.md files")
+    ing.add_argument("paths", nargs="+")
+    ing.add_argument("--title")
+    ing.add_argument("--outlet")
+    ing.add_argument("--date", help="YYYY-MM-DD")
+    ing.add_argument("--url")
+    ing.set_defaults(func=cmd_ingest)
+
+    chat = add("chat", "an interactive console that answers questions")
+    chat.add_argument("--guild", type=int, default=None, help=argparse.SUPPRESS)
+    chat.set_defaults(func=cmd_chat)
+
+    run = add("run", "run the Discord bot (needs DISCORD_TOKEN)")
+    run.set_defaults(func=cmd_run)
+
+    backup = add("backup", "copy the knowledge base safely, even while the bot runs")
+    backup.add_argument("target")
+    backup.set_defaults(func=cmd_backup)
+
+    bench = add("bench", "measure answer latency, start-up time and the naive baseline")
+    bench.add_argument("--sizes", default="bundled", help="comma-separated sentence counts, or 'bundled'")
+    bench.add_argument("--out", type=Path, default=PROJECT_ROOT / "bench")
+    bench.set_defaults(func=cmd_bench)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    return int(args.func(args) or 0)

@@ -1,0 +1,337 @@
+"""Find the sourced answer to a question, or say there is none.
+
+The store shortlists sentences and facts that share words with the question
+(SQLite FTS5); each is then scored by how much of the question it covers
+(words weighted by rarity, typos forgiven), and by whether it holds what the
+question asks for: a figure of the right kind, a quote by the right person,
+a person's role. The best one above the bar is the answer.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from knowledge.models import Answer, Article, Source, display_date
+from knowledge.search import Question, Vocabulary, analyse, fuzzy_rank
+from knowledge.store import Store
+from knowledge.text import clean, content_stems
+
+log = logging.getLogger(__name__)
+
+THRESHOLD = 0.5
+MAX_QUESTION_LENGTH = 500
+NEIGHBOUR_WEIGHT = 0.35
+_KIND_FAMILY = {"count": {"count", "ordinal"}, "date": {"date"}, "duration": {"duration"}, "percent": {"percent"}, "money": {"money"}}
+
+
+class QuestionError(ValueError):
+    """A question that cannot be answered as asked (empty, too long)."""
+
+
+@dataclass
+class _Candidate:
+    score: float
+    kind: str
+    sentence: dict[str, Any] | None = None
+    figure: dict[str, Any] | None = None
+    quote: dict[str, Any] | None = None
+    person: dict[str, Any] | None = None
+    fact: dict[str, Any] | None = None
+
+
+class Engine:
+    """Answers questions from one knowledge base. Cheap to call; caches what does not change."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self._generation = -1
+        self._vocabulary = Vocabulary({}, 1)
+        self._articles: dict[int, Article] = {}
+        self._bank: dict[int | None, list[str]] = {}
+        self._dates: tuple[int, int] = (0, 1)
+
+    def _refresh(self) -> None:
+        if self._generation == self.store.generation:
+            return
+        self._generation = self.store.generation
+        counts, total = self.store.vocabulary()
+        self._vocabulary = Vocabulary(counts, total)
+        self._articles = {a.id: a for a in self.store.all_articles()}
+        ordinals = [_ordinal(a.date) for a in self._articles.values() if a.date]
+        self._dates = (min(ordinals, default=0), max(ordinals, default=1))
+        self._bank = {}
+
+    @property
+    def vocabulary(self) -> Vocabulary:
+        self._refresh()
+        return self._vocabulary
+
+    # --- answering ---------------------------------------------------------------------
+
+    def ask(self, question: str, guild_id: int | None = None, *, suggest: bool = True) -> Answer:
+        """The best sourced answer, or an Answer with answered=False and suggestions."""
+        text = clean(question)
+        if not text:
+            raise QuestionError("Please ask a question, for example: What did the union president say about the vote?")
+        if len(text) > MAX_QUESTION_LENGTH:
+            raise QuestionError(f"That question is {len(text):,} characters long; please keep it under {MAX_QUESTION_LENGTH}.")
+        self._refresh()
+        parsed = analyse(text, self._vocabulary)
+        best = self._best(parsed, guild_id)
+        if best is None or best.score < THRESHOLD:
+            suggestions = tuple(self.suggest(text, guild_id)) if suggest else ()
+            return Answer(question=text, answered=False, kind=None, score=round(best.score if best else 0.0, 3), suggestions=suggestions)
+        return self._render(text, best)
+
+    def _best(self, question: Question, guild_id: int | None) -> _Candidate | None:
+        terms = [t.stem for t in question.terms if t.confidence > 0]
+        if not terms or question.total <= 0:
+            return None
+        candidates: list[_Candidate] = []
+        rows = self.store.match_sentences(terms, guild_id)
+        if rows:
+            figures, quotes, people = self.store.details([r["id"] for r in rows])
+            by_sentence: dict[int, dict[str, list[dict[str, Any]]]] = {}
+            for name, items in (("figures", figures), ("quotes", quotes), ("people", people)):
+                for item in items:
+                    by_sentence.setdefault(item["sentence_id"], {}).setdefault(name, []).append(item)
+            context = self._context_terms(rows)
+            for row in rows:
+                extra = by_sentence.get(row["id"], {})
+                candidates.append(self._score_sentence(question, row, extra, context.get(row["id"], set())))
+        for fact in self.store.match_facts(terms, guild_id):
+            candidates.append(self._score_fact(question, fact))
+        if not candidates:
+            return None
+        return max(candidates, key=lambda c: c.score)
+
+    def _context_terms(self, rows: list[dict[str, Any]]) -> dict[int, set[str]]:
+        """The terms of the sentences next to each candidate, in the same paragraph."""
+        out: dict[int, set[str]] = {}
+        for row in rows:
+            terms: set[str] = set()
+            for near in self.store.neighbours(row["article_id"], row["position"]):
+                if near["id"] != row["id"] and near["paragraph"] == row["paragraph"]:
+                    terms.update((near["terms"] or "").split())
+            out[row["id"]] = terms
+        return out
+
+    def _coverage(self, question: Question, terms: set[str], context: set[str], *, speaker_only: bool = False) -> float:
+        chosen = question.speaker_terms if speaker_only else question.terms
+        total = sum(t.weight for t in chosen)
+        if total <= 0:
+            return 0.0
+        got = 0.0
+        for term in chosen:
+            if term.stem in terms:
+                got += term.weight * term.confidence
+            elif term.stem in context:
+                got += term.weight * term.confidence * NEIGHBOUR_WEIGHT
+        return got / total
+
+    def _score_sentence(self, question: Question, row: dict[str, Any], extra: dict[str, list[dict[str, Any]]], context: set[str]) -> _Candidate:
+        terms = set((row["terms"] or "").split())
+        coverage = self._coverage(question, terms, context)
+        candidate = _Candidate(score=coverage, kind="fact", sentence=row)
+        fit = 1.0
+        figure_wants = question.wants & set(_KIND_FAMILY)
+        quotes = extra.get("quotes", [])
+        if figure_wants:
+            kinds = set().union(*(_KIND_FAMILY[k] for k in figure_wants))
+            figures = [f for f in extra.get("figures", []) if f["kind"] in kinds and not _mentioned(f["text"], question)]
+            if figures:
+                candidate.figure = _pick_figure(figures, question, figure_wants)
+                candidate.kind = "figure"
+            else:
+                fit = 0.55
+        if "quote" in question.wants:
+            if quotes:
+                candidate.quote = self._pick_quote(question, quotes)
+                speaker_fit = self._speaker_fit(question, candidate.quote)
+                fit = min(fit, 1.0 if speaker_fit >= 0.5 else 0.6)
+                candidate.kind = "quote"
+            elif question.speaker_terms and self._coverage(question, terms, set(), speaker_only=True) >= 0.5:
+                fit = min(fit, 0.85)  # reported speech: "X said the offer fell short"
+            else:
+                fit = min(fit, 0.5)
+        elif quotes and candidate.kind == "fact":
+            candidate.quote = self._pick_quote(question, quotes)
+            candidate.kind = "quote"
+        if "who" in question.wants:
+            people = [p for p in extra.get("people", []) if not _named_in(p["name"], question)]
+            named = [q for q in quotes if q["speaker_kind"] == "named" and not _named_in(q["speaker"], question)]
+            if people:
+                candidate.person = people[0]
+                candidate.kind = "fact"
+                candidate.quote = None
+            elif named:
+                candidate.person = {"name": named[0]["speaker"], "role": named[0]["role"]}
+            else:
+                fit = min(fit, 0.75)
+        candidate.score = coverage * fit + self._date_adjustment(question, row)
+        return candidate
+
+    def _date_adjustment(self, question: Question, row: dict[str, Any]) -> float:
+        article = self._articles.get(row["article_id"])
+        date = article.date if article else ""
+        if question.year:
+            if date.startswith(question.year) or question.year in (row["terms"] or "").split():
+                return 0.08
+            return -0.12
+        low, high = self._dates
+        if not date or high <= low:
+            return 0.0
+        return 0.03 * (_ordinal(date) - low) / (high - low)  # the newer source wins a near tie
+
+    def _speaker_fit(self, question: Question, quote: dict[str, Any]) -> float:
+        if not question.speaker_terms:
+            return 1.0
+        speaker_terms = set(content_stems(f"{quote['speaker']} {quote['role']}"))
+        return self._coverage(question, speaker_terms, set(), speaker_only=True)
+
+    def _pick_quote(self, question: Question, quotes: list[dict[str, Any]]) -> dict[str, Any]:
+        def fit(quote: dict[str, Any]) -> tuple[float, int]:
+            terms = set(content_stems(quote["text"]))
+            return (self._speaker_fit(question, quote) + self._coverage(question, terms, set()), len(quote["text"]))
+
+        return max(quotes, key=fit)
+
+    def _score_fact(self, question: Question, fact: dict[str, Any]) -> _Candidate:
+        terms = set((fact["terms"] or "").split())
+        coverage = self._coverage(question, terms, set())
+        figure_wants = question.wants & set(_KIND_FAMILY)
+        fit = 1.0
+        if figure_wants and not re.search(r"\d", fact["text"]) and not any(
+            w in fact["text"].lower() for w in ("one", "two", "three", "four", "five", "six", "ten", "twelve")
+        ):
+            fit = 0.8
+        # A moderator's fact is curated and usually newer than the articles: it wins ties.
+        return _Candidate(score=coverage * fit + 0.05, kind="fact", fact=fact)
+
+    # --- rendering ------------------------------------------------------------------
+
+    def _render(self, question: str, best: _Candidate) -> Answer:
+        if best.fact is not None:
+            return self._render_fact(question, best)
+        row = best.sentence
+        assert row is not None
+        article = self._articles[row["article_id"]]
+        source = Source(
+            path=article.path, title=article.title, outlet=article.outlet, date=article.date, citation=article.citation,
+            url=article.url,
+        )
+        context = self.store.paragraph(row["article_id"], row["paragraph"])
+        common = {"question": question, "answered": True, "evidence": row["text"], "source": source,
+                  "score": round(best.score, 3), "context": context, "sentence_id": row["id"]}
+        if best.kind == "quote" and best.quote is not None:
+            quote = best.quote
+            speaker = quote["speaker"] + (f", {quote['role']}" if quote["role"] else "")
+            words = quote["text"].strip().rstrip(",").rstrip()
+            words = re.sub(r",\s*([\u201d\"])$", r"\1", words)
+            if not words.endswith(("\u201d", '"')):
+                words += "\u201d"
+            words = re.sub(r",\s*\u201d$", "\u201d", words)
+            return Answer(kind="quote", headline=words, speaker=speaker, **common)
+        if best.kind == "figure" and best.figure is not None:
+            figure = best.figure
+            headline = f"**{figure['text']}**" + (f" ({figure['measure']})" if figure["measure"] and figure["kind"] != "date" else "")
+            return Answer(kind="figure", headline=headline, **common)
+        if best.person is not None:
+            person = best.person
+            headline = f"**{person['name']}**" + (f", {person['role']}" if person["role"] else "")
+            return Answer(kind="fact", headline=headline, speaker=person["name"], **common)
+        return Answer(kind="fact", headline=row["text"], **common)
+
+    def _render_fact(self, question: str, best: _Candidate) -> Answer:
+        fact = best.fact
+        assert fact is not None
+        when = display_date(fact["updated_at"][:10], False)
+        kind = f" ({fact['source_type']})" if fact["source_type"] else ""
+        citation = f"added by a moderator on {when}; source{kind}: {fact['source']}"
+        note = ""
+        if fact["supersedes"]:
+            try:
+                old = self.store.fact(fact["supersedes"], fact["guild_id"])
+                note = f"This replaces fact #{old.id}: {old.text}"
+            except LookupError:
+                note = ""
+        source = Source(path=None, title=f"Moderator fact #{fact['id']}", outlet="moderator", date=fact["updated_at"][:10],
+                        citation=citation, url=fact["source"] if fact["source"].startswith("http") else "", fact_id=fact["id"])
+        return Answer(question=question, answered=True, kind="fact", headline=fact["text"], evidence=fact["text"],
+                      source=source, score=round(best.score, 3), note=note, context=fact["text"])
+
+    # --- suggestions --------------------------------------------------------------------
+
+    def question_bank(self, guild_id: int | None = None) -> list[str]:
+        """Questions this knowledge base can answer: for suggestions and autocomplete."""
+        self._refresh()
+        if guild_id not in self._bank:
+            bank: list[str] = list(dict.fromkeys(self.store.fact_questions(guild_id)))
+            for person in self.store.speakers(guild_id):
+                bank.append(f"What did {person['name']} say?")
+                if person["role"]:
+                    bank.append(f"Who is {person['name']}?")
+            self._bank[guild_id] = list(dict.fromkeys(bank))
+        return self._bank[guild_id]
+
+    def suggest(self, question: str, guild_id: int | None = None, limit: int = 3) -> list[str]:
+        """Up to `limit` questions close to `question` that do have an answer."""
+        found: list[str] = []
+        for candidate in fuzzy_rank(question, self.question_bank(guild_id), limit * 2):
+            if self.ask(candidate, guild_id, suggest=False).answered:
+                found.append(candidate)
+            if len(found) == limit:
+                break
+        return found
+
+
+def _ordinal(date: str) -> int:
+    try:
+        return dt.date.fromisoformat((date + "-01-01")[:10] if len(date) < 10 else date[:10]).toordinal()
+    except ValueError:
+        return 0
+
+
+def _mentioned(figure: str, question: Question) -> bool:
+    digits = re.sub(r"[^\d.]", "", figure).strip(".")
+    return bool(digits) and digits in {n.strip(".") for n in question.numbers}
+
+
+def _named_in(name: str, question: Question) -> bool:
+    stems = set(content_stems(name))
+    return bool(stems & {t.stem for t in question.terms})
+
+
+def _pick_figure(figures: list[dict[str, Any]], question: Question, wants: set[str] | frozenset[str]) -> dict[str, Any]:
+    """The figure whose kind and measure best fit the question."""
+    order = ["percent", "money", "duration", "date", "count"]
+    question_terms = {t.stem for t in question.terms}
+
+    def fit(figure: dict[str, Any]) -> tuple[int, int, int]:
+        measure = set(content_stems(figure["measure"] or ""))
+        kind_rank = min((order.index(w) for w in wants if figure["kind"] in _KIND_FAMILY[w]), default=9)
+        return (len(measure & question_terms), -kind_rank, -figure["offset"])
+
+    return max(figures, key=fit)
+
+
+def answer_json(answer: Answer) -> str:
+    return json.dumps(
+        {
+            "question": answer.question,
+            "answered": answer.answered,
+            "kind": answer.kind,
+            "answer": answer.text,
+            "evidence": answer.evidence,
+            "speaker": answer.speaker,
+            "source": answer.source.as_json() if answer.source else None,
+            "score": answer.score,
+            "suggestions": list(answer.suggestions),
+        },
+        ensure_ascii=False,
+    )

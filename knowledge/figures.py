@@ -1,0 +1,98 @@
+"""Find the figures in a sentence: percentages, money, counts, dates,
+durations and ordinals, each as written, with what it measures."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_NUM = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
+_SMALL = (
+    "one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|"
+    "fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|"
+    "seventy|eighty|ninety|a hundred|hundred|half a|a half|a|an"
+)
+_WORDNUM = rf"(?:{_SMALL})(?:-(?:{_SMALL}))?"
+_SCALE = r"(?:million|billion|trillion|thousand|[mb]n\b)"
+_MONTH_ABBR = (
+    r"(?:Jan(?:uary|\.)?|Feb(?:ruary|\.)?|Mar(?:ch|\.)?|Apr(?:il|\.)?|May|June?|July?|"
+    r"Aug(?:ust|\.)?|Sept?(?:ember|\.)?|Oct(?:ober|\.)?|Nov(?:ember|\.)?|Dec(?:ember|\.)?)"
+)
+_MONTH_FULL = r"(?:January|February|March|April|May|June|July|August|September|October|November|December)"
+_WEEKDAY = r"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)"
+_UNIT = r"(?:year|month|week|day|hour|minute|decade|season)s?"
+
+_PATTERNS = [
+    ("money", rf"\$\s?(?:{_NUM})(?:\s?-?\s?{_SCALE})?"),
+    ("money", rf"\b(?:{_NUM})\s?{_SCALE}?\s?(?:dollars|euros|pounds)\b"),
+    ("percent", rf"\b(?:{_NUM})\s?(?:%|percent\b|per cent\b)"),
+    ("date", rf"\b{_MONTH_ABBR}(?<!\.)\.?\s+\d{{1,2}}(?:st|nd|rd|th)?\b(?:,?\s+\d{{4}}\b)?"),
+    ("date", rf"\b(?:early|mid|late)[-\s]{_MONTH_FULL}\b(?:\s+\d{{4}}\b)?"),
+    ("date", rf"\b{_MONTH_FULL}\s+(?:of\s+)?\d{{4}}\b"),
+    ("date", r"\b\d{1,2}(?::\d\d)?\s?(?:a\.m\.|p\.m\.)"),
+    ("date", rf"\b{_WEEKDAY}\b"),
+    ("duration", rf"\b(?:{_NUM}|{_WORDNUM})[-\s]{_UNIT}(?:-(?:long|old))?\b"),
+    ("duration", r"\b(?:day|week|month|year|decade)long\b"),
+    ("date", r"\b(?:1[6-9]|20)\d\d(?:s\b)?(?!\d|,\d)"),
+    ("ordinal", r"\b\d+(?:st|nd|rd|th)\b(?:\s+(?!(?:of|and|or|in|to|at|on)\b)[a-z]+)?"),
+    ("count", rf"(?<![\w.$])(?:{_NUM})(?:\s?{_SCALE})?(?![\w%])"),
+]
+_FIGURE_RE = re.compile("|".join(f"(?P<{kind}{i}>{pattern})" for i, (kind, pattern) in enumerate(_PATTERNS)))
+_JOIN_RE = re.compile(r"^\s*(?:or|to|and|through|-|\u2013)\s*$")
+_NOT_A_COUNT_BEFORE = re.compile(r"\b(?:No|Nos|no|number|#)\.?\s*$")
+_MEASURE_STOP = frozenset(
+    """and or but that which who whom when since by from for in on at with to was were is are has
+    have had will would over under after before than as because if while said says""".split()
+)
+_WORD_RE = re.compile(r"[^\s,.;:()\u2014\u201c\u201d\"]+")
+
+KINDS = ("percent", "money", "count", "date", "duration", "ordinal")
+
+
+@dataclass(frozen=True)
+class FigureMatch:
+    """A figure found in a sentence; `start`/`end` are offsets in the sentence."""
+
+    text: str
+    kind: str
+    measure: str
+    start: int
+    end: int
+
+
+def _measure(sentence: str, start: int, end: int, kind: str) -> str:
+    """The few words after a figure (or before a date) saying what it measures."""
+    if kind == "date":
+        before = sentence[:start].split()[-3:]
+        return " ".join(w.strip(",;:") for w in before)
+    picked: list[str] = []
+    for match in _WORD_RE.finditer(sentence, end):
+        if match.start() > end and sentence[end : match.start()].strip(" "):
+            break  # punctuation between the figure and the word
+        word = match.group().lstrip("-")
+        if not picked and word.lower() in ("in", "of", "for", "on"):
+            pass  # "$42 million in benefit cuts"
+        elif word.lower() in _MEASURE_STOP or len(picked) == 4:
+            break
+        picked.append(word)
+        end = match.end()
+    return " ".join(picked)
+
+
+def find_figures(sentence: str) -> list[FigureMatch]:
+    """Every figure in `sentence`, left to right; ranges and alternatives joined."""
+    found: list[FigureMatch] = []
+    for match in _FIGURE_RE.finditer(sentence):
+        kind = next(k for k, v in match.groupdict().items() if v is not None).rstrip("0123456789")
+        text = match.group()
+        if kind == "count" and _NOT_A_COUNT_BEFORE.search(sentence[: match.start()]):
+            continue
+        if kind == "duration" and re.match(r"(?i)an?\b", text) and not re.search(r"-", text):
+            continue  # "a year" and "an hour" are not figures
+        if found and found[-1].kind == kind and _JOIN_RE.match(sentence[found[-1].end : match.start()]):
+            first = found.pop()
+            start, end = first.start, match.end()
+            found.append(FigureMatch(sentence[start:end], kind, _measure(sentence, start, end, kind), start, end))
+            continue
+        found.append(FigureMatch(text, kind, _measure(sentence, match.start(), match.end(), kind), match.start(), match.end()))
+    return found

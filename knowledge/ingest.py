@@ -1,0 +1,166 @@
+"""Turn an article file into rows: metadata, sentences, quotes, figures, people.
+
+An article is plain text (UTF-8), optionally starting with a metadata header:
+
+    ---
+    title: The headline
+    outlet: Variety
+    outlet_inferred: yes
+    date: 2007-10-22
+    date_inferred: yes
+    date_note: why the date is what it is
+    url: https://...
+    original_file: 000_abc.txt
+    ---
+    The article's text, exactly as published.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from knowledge.figures import find_figures
+from knowledge.quotes import find_quotes
+from knowledge.text import content_stems, paragraphs, sentences
+
+# Bump when extraction changes: stored articles are re-derived from their text.
+EXTRACTOR_VERSION = 1
+MAX_ARTICLE_BYTES = 5_000_000
+FIELDS = ("title", "outlet", "outlet_inferred", "date", "date_inferred", "date_note", "url", "original_file")
+_YES = {"yes", "true", "1", "y"}
+
+
+class ArticleError(ValueError):
+    """An article that cannot be ingested, with a reason a person can act on."""
+
+
+@dataclass
+class Parsed:
+    """An article and everything derived from it, ready for the store."""
+
+    meta: dict[str, str]
+    body: str
+    sha256: str
+    sentences: list[dict[str, object]] = field(default_factory=list)
+    quotes: list[dict[str, object]] = field(default_factory=list)
+    figures: list[dict[str, object]] = field(default_factory=list)
+    people: list[dict[str, object]] = field(default_factory=list)
+
+
+def split_header(raw: str) -> tuple[dict[str, str], str]:
+    """The metadata header (if any) and the body."""
+    meta: dict[str, str] = {}
+    match = re.match(r"\A---[ \t]*\r?\n(.*?)\r?\n---[ \t]*\r?\n", raw, re.DOTALL)
+    if not match:
+        return meta, raw
+    for line in match.group(1).splitlines():
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        key, sep, value = line.partition(":")
+        key = key.strip().lower()
+        if not sep or key not in FIELDS:
+            raise ArticleError(f"unknown header line {line.strip()[:60]!r}; known keys: {', '.join(FIELDS)}")
+        meta[key] = value.strip()
+    return meta, raw[match.end() :]
+
+
+def check_date(value: str) -> str:
+    """An ISO date (YYYY-MM-DD, YYYY-MM or YYYY), or ArticleError."""
+    value = value.strip()
+    if not value:
+        return ""
+    for fmt in ("%Y-%m-%d", "%Y-%m", "%Y"):
+        try:
+            dt.datetime.strptime(value, fmt)
+            return value
+        except ValueError:
+            continue
+    raise ArticleError(f"the date {value[:40]!r} is not YYYY-MM-DD")
+
+
+def read_text(data: bytes, name: str = "article") -> str:
+    """Decode an article's bytes, refusing binary or non-UTF-8 data politely."""
+    if len(data) > MAX_ARTICLE_BYTES:
+        raise ArticleError(f"{name} is {len(data):,} bytes; the limit is {MAX_ARTICLE_BYTES:,}")
+    if b"\x00" in data:
+        raise ArticleError(f"{name} looks like a binary file, not text")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise ArticleError(f"{name} is not UTF-8 text (byte {error.start})") from None
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def parse_article(raw: str, overrides: dict[str, str] | None = None, name: str = "article") -> Parsed:
+    """Parse an article's text (header optional) and derive everything from it."""
+    meta, body = split_header(raw)
+    for key, value in (overrides or {}).items():
+        if value:
+            meta[key] = value
+    meta["date"] = check_date(meta.get("date", ""))
+    if len(re.findall(r"\w+", body)) < 5:
+        raise ArticleError(f"{name} has no article text (fewer than five words)")
+    if not meta.get("title"):
+        first = next((line.strip() for line in body.splitlines() if line.strip()), "")
+        meta["title"] = first[:80] + ("\u2026" if len(first) > 80 else "")
+    parsed = Parsed(meta=meta, body=body, sha256=hashlib.sha256(body.strip().encode()).hexdigest())
+    derive(parsed)
+    return parsed
+
+
+def derive(parsed: Parsed) -> None:
+    """Sentences, quotes, figures and people from `parsed.body`."""
+    spans = [s for p in paragraphs(parsed.body) for s in sentences(p)]
+    quotes, people = find_quotes(spans)
+    speakers: dict[int, set[str]] = {}
+    for quote in quotes:
+        speakers.setdefault(quote.sentence, set()).update(content_stems(f"{quote.speaker} {quote.role}"))
+    for position, span in enumerate(spans):
+        terms = content_stems(span.text)
+        extra = sorted(speakers.get(position, set()) - set(terms))
+        parsed.sentences.append(
+            {
+                "position": position,
+                "paragraph": span.paragraph,
+                "start": span.start,
+                "end": span.end,
+                "text": span.text,
+                "terms": " ".join(terms + extra),
+            }
+        )
+        for figure in find_figures(span.text):
+            parsed.figures.append(
+                {"position": position, "text": figure.text, "kind": figure.kind, "measure": figure.measure, "offset": figure.start}
+            )
+    for quote in quotes:
+        parsed.quotes.append(
+            {
+                "position": quote.sentence,
+                "text": quote.text,
+                "speaker": quote.speaker,
+                "role": quote.role,
+                "speaker_kind": quote.speaker_kind,
+                "verb": quote.verb,
+            }
+        )
+    for person in people:
+        parsed.people.append({"position": person.sentence, "name": person.name, "role": person.role})
+
+
+def article_files(paths: list[Path]) -> list[Path]:
+    """Files named directly, and the .txt/.md files inside folders, in name order."""
+    found: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found.extend(sorted(p for p in path.iterdir() if p.suffix.lower() in (".txt", ".md") and p.name.upper() != "README.MD"))
+        else:
+            found.append(path)
+    return found
+
+
+def is_yes(value: str | None) -> bool:
+    return (value or "").strip().lower() in _YES

@@ -1,0 +1,366 @@
+"""Who said what: quotes, their speakers, and the people an article introduces.
+
+The rules are about English news style, never about a particular story:
+a speech verb next to a quote names its speaker; a title before a name or an
+apposition after it gives the person's role; a bare surname or a pronoun
+points back to someone the article already introduced.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from knowledge.text import Span
+
+SPEECH_VERBS = (
+    "said|says|say|added|adds|noted|notes|told|tells|explained|explains|asked|asks|claimed|claims|"
+    "argued|argues|insisted|insists|declared|declares|described|describes|e-mailed|emailed|wrote|"
+    "writes|stated|states|warned|warns|remarked|remarks|replied|replies|recalled|recalls|commented|"
+    "continued|acknowledged|admitted|conceded|stressed|suggested|announced|announces|texted|"
+    "tweeted|posted|responded|countered|quipped|joked|observed|observes|predicted|cautioned|"
+    "complained|maintained|contended|put it|according to"
+)
+_VERB_RE = re.compile(
+    rf"\b(?:{SPEECH_VERBS})\b|\b(?:issued|released|put out)(?=[^\u201c\u201d\".]{{0,50}}\bstatement)", re.IGNORECASE
+)
+
+ROLE_WORDS = (
+    "president|prexy|prez|chair|chairman|chairwoman|chairperson|chief|ceo|cfo|coo|director|head|"
+    "counsel|attorney|lawyer|spokesman|spokeswoman|spokesperson|executive|exec|negotiator|"
+    "secretary|treasurer|founder|co-founder|analyst|producer|showrunner|governor|mayor|senator|"
+    "leader|commissioner|official|manager|editor|reporter|agent|economist|professor|partner|"
+    "topper|vice-president|vp|boss|organizer|organiser|steward|member|minister|mediator|"
+    "administrator|superintendent|founder|owner|strategist|consultant|adviser|advisor|"
+    r"No\.\s?\d+"
+)
+_ROLE_WORD_RE = re.compile(rf"^(?:{ROLE_WORDS})$", re.IGNORECASE)
+SOURCE_NOUNS = (
+    "insider|source|exec|executive|official|spokesman|spokeswoman|spokesperson|topper|mogul|"
+    "observer|member|party|negotiator|producer|analyst|attorney|lawyer|aide|staffer|person|"
+    "veteran|writer|worker|representative|rep|agent|insider|organizer|striker|picketer|"
+    "employee|manager|studio|someone|friend|colleague|expert|leader"
+)
+_UNNAMED_RE = re.compile(
+    rf"\b(?:a|an|one|another|the)\s+(?:(?!said\b|says\b)[\w\u2019'-]+\s+){{0,3}}?(?:{SOURCE_NOUNS})\b"
+    r"(?:\s+(?:familiar with|close to|involved in|at|with|from|of)\s+(?:the\s+)?[\w\u2019'-]+(?:\s+[A-Z][\w-]+)?)?"
+)
+_NAME_TOKEN = r"(?!(?:Jr|Sr)\b)(?:[A-Z][a-z]+(?:[-'\u2019][A-Z]?[a-z]+)?|Mc[A-Z][a-z]+|[A-Z]\.)"
+_NAME_RE = re.compile(rf"{_NAME_TOKEN}(?:\s+{_NAME_TOKEN}){{1,7}}(?:,?\s+(?:Jr\.|Sr\.|III|II|IV)(?![a-z]))?")
+_PRONOUNS = {"he": "he", "she": "she", "him": "he", "her": "she"}
+_NP_STOP = frozenset(
+    """and but as what which that when while because so if though although where who whom
+    meanwhile earlier later also then since for or nor yet how why i me we you it they this these
+    those there here said says says told is was were are has have had will would could should can
+    may might must do did does to by""".split()
+)
+_NOT_NAMES = frozenset(
+    """the a an this that these those it its he she they we i you in on at of for from by with
+    but and or so as if when while meanwhile still though although however indeed earlier later
+    today yesterday tomorrow monday tuesday wednesday thursday friday saturday sunday january
+    february march april may june july august september october november december mr mrs ms dr
+    well nor then now once after before during since until""".split()
+)
+
+
+@dataclass(frozen=True)
+class Person:
+    """Someone the article names, with their role as the article gives it."""
+
+    name: str
+    role: str
+    sentence: int  # index of the sentence that introduces them
+
+
+@dataclass(frozen=True)
+class QuoteMatch:
+    """Quoted words, who said them, and the sentence (by index) they are in."""
+
+    text: str
+    sentence: int
+    speaker: str
+    role: str
+    speaker_kind: str  # "named", "unnamed" or "organization"
+    verb: str
+
+
+@dataclass
+class _Cast:
+    """The people of one article, and where each is mentioned."""
+
+    people: dict[str, Person] = field(default_factory=dict)
+
+    def surname(self, name: str) -> str:
+        parts = [p for p in name.split() if p.rstrip(".,") not in ("Jr", "Sr", "II", "III", "IV")]
+        return parts[-1] if parts else name
+
+    def lookup(self, text: str) -> Person | None:
+        """The known person whose full name, surname or first name `text` is."""
+        text = text.strip().rstrip(".,")
+        for name, person in self.people.items():
+            if name.rstrip(".") == text:
+                return person
+        for person in self.people.values():
+            if text == self.surname(person.name) or (" " not in text and text == person.name.split()[0]):
+                return person
+            if text.endswith(" " + self.surname(person.name)) and text.split()[0] == person.name.split()[0]:
+                return person
+        return None
+
+    def add(self, name: str, role: str, sentence: int) -> Person:
+        known = self.lookup(name)
+        if known:
+            if role and not known.role:
+                known = Person(known.name, role, sentence)
+                self.people[known.name] = known
+            return known
+        person = Person(name, role, sentence)
+        self.people[name] = person
+        return person
+
+
+def _quote_spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each double-quoted run, the marks included."""
+    spans = []
+    opening = None
+    for i, ch in enumerate(text):
+        if ch == "\u201c" or (ch == '"' and opening is None):
+            opening = i
+        elif (ch == "\u201d" or ch == '"') and opening is not None:
+            spans.append((opening, i + 1))
+            opening = None
+    if opening is not None and len(text) - opening > 20:
+        spans.append((opening, len(text)))  # a quote that runs on into the next paragraph
+    return spans
+
+
+def _split_name(phrase: str) -> tuple[str, str] | None:
+    """Split "WGA West president Patric Verrone" into (name, title before it)."""
+    tokens = phrase.split()
+    end = len(tokens)
+    while end and re.fullmatch(r"(?:Jr|Sr)\.?|II|III|IV", tokens[end - 1].rstrip(",")):
+        end -= 1
+    start = end
+    while start > 0:
+        token = tokens[start - 1]
+        if not re.fullmatch(_NAME_TOKEN, token) or _ROLE_WORD_RE.match(token) or token.lower() in _NOT_NAMES:
+            break
+        start -= 1
+    if end - start < 1:
+        return None
+    name_tokens = tokens[start:]
+    if end - start == 1 and not (start > 0 and _ROLE_WORD_RE.match(tokens[start - 1])):
+        return (" ".join(name_tokens), "") if end - start == 1 and start == 0 else None
+    if all(t.endswith(".") for t in tokens[start:end]):
+        return None
+    title = " ".join(tokens[:start]).strip(" ,")
+    return " ".join(name_tokens).rstrip(","), title
+
+
+def _title_before(text: str, at: int) -> str:
+    """The run of title words ending just before offset `at` ("WGA West president")."""
+    tokens = re.findall(r"\S+", text[:at])
+    picked: list[str] = []
+    for token in reversed(tokens[-6:]):
+        bare = token.rstrip(",;:")
+        lowered = token.lower()
+        if bare != token or lowered in _NP_STOP or lowered in _NOT_NAMES or token in ("\u2014", "-"):
+            break
+        if lowered.endswith("ly") and token.islower():
+            break  # "most likely", "reportedly"
+        picked.append(token)
+    picked.reverse()
+    last = -1
+    for i, token in enumerate(picked):
+        if _ROLE_WORD_RE.match(token) or (token.isdigit() and i and picked[i - 1] == "No."):
+            last = i
+    return " ".join(picked[: last + 1])
+
+
+def _find_people(sentences: list[Span], cast: _Cast) -> None:
+    """Names introduced with a title before them or an apposition after them."""
+    for index, sentence in enumerate(sentences):
+        text = sentence.text
+        for match in _NAME_RE.finditer(text):
+            tokens = match.group().rstrip(",").split()
+            offset = match.start()
+            # Leading words that are not part of a name ("And", "Chair") go to the title.
+            cut = 0
+            for i, token in enumerate(tokens):
+                if token.lower() in _NOT_NAMES or _ROLE_WORD_RE.match(token):
+                    cut = i + 1
+            if len(tokens) - cut < 2 or all(t.endswith(".") for t in tokens[cut:]):
+                continue
+            lead = " ".join(tokens[:cut])
+            offset = match.start() + (len(lead) + 1 if cut else 0)
+            name = " ".join(tokens[cut:])
+            title = _title_before(text, offset)
+            if title:
+                cast.add(name, title, index)
+                continue
+            after = text[match.end() :]
+            apposition = re.match(r",\s+((?:(?:a|an|the)\s+)?[^,]{3,90}?),", after)
+            if (
+                apposition
+                and any(_ROLE_WORD_RE.match(w.strip(",")) for w in apposition.group(1).split())
+                and not _VERB_RE.search(apposition.group(1))
+            ):
+                cast.add(name, apposition.group(1), index)
+
+
+def _noun_phrase_before(frame: str, at: int) -> str:
+    """The speaker phrase ending just before a speech verb at offset `at`."""
+    head = frame[:at].rstrip()
+    apposition = re.search(r"([^,\u2014]+),\s*([^,\u2014]+),$", head)
+    if apposition and any(_ROLE_WORD_RE.match(w) for w in apposition.group(2).split()):
+        head = head[: apposition.start(2)].rstrip().rstrip(",")
+    tokens = re.findall(r"[^\s]+", head)
+    picked: list[str] = []
+    for token in reversed(tokens[-9:]):
+        if token.endswith((",", ";", ":", "\u201d", '"', "\u2014", ")")) and picked:
+            break
+        if token.lower().strip(",") in _NP_STOP and not (token.lower() in ("he", "she", "they", "it") and not picked):
+            if token.lower() in ("he", "she"):
+                picked.append(token)
+            break
+        if token in ("\u2014", "-"):
+            break
+        picked.append(token.strip(","))
+        if token.lower() in ("he", "she"):
+            break
+    picked.reverse()
+    return " ".join(picked).strip()
+
+
+def _noun_phrase_after(frame: str, at: int) -> str:
+    """The speaker phrase right after an inverted verb ("said a WGA source")."""
+    tail = frame[at:]
+    match = re.match(r"\s*([^,.;:\u201c\u201d\"?!]{1,80})", tail)
+    if not match:
+        return ""
+    words = match.group(1).split()
+    picked: list[str] = []
+    for word in words:
+        if word.lower() in ("while", "when", "as", "in", "on", "that", "to", "me", "us", "him", "her") and picked:
+            break
+        picked.append(word)
+    return " ".join(picked[:8])
+
+
+def _is_blank(text: str) -> bool:
+    return not re.search(r"\w", text)
+
+
+def _resolve(phrase: str, cast: _Cast, mentions: list[tuple[int, str]], at: int) -> tuple[str, str, str] | None:
+    """(speaker, role, kind) for a speaker phrase, or None when it names nobody."""
+    phrase = re.sub(r"^(?:and|but|so|then)\s+", "", phrase.strip(), flags=re.IGNORECASE).strip(" ,")
+    if not phrase:
+        return None
+    lowered = phrase.lower()
+    if lowered in ("he", "she"):
+        before = [m for m in mentions if m[0] < at]
+        if not before:
+            return None
+        key = before[-1][1]
+        person = cast.people.get(key)
+        return (person.name, person.role, "named") if person else (key, "", "unnamed")
+    if lowered in ("i", "we", "they", "it", "you", "me"):
+        return None
+    known = cast.lookup(phrase)
+    if known:
+        return known.name, known.role, "named"
+    split = _split_name(phrase)
+    if split:
+        name, title = split
+        known = cast.lookup(name)
+        if known:
+            return known.name, known.role or title, "named"
+        if " " in name:
+            person = cast.add(name, title, 0)
+            return person.name, person.role, "named"
+    if re.fullmatch(r"(?:the\s+)?[A-Z][\w&.-]*(?:\s+[A-Z][\w&.-]*)*", phrase):
+        return phrase, "", "organization"
+    if re.match(r"(?:a|an|one|another|the)\s", lowered):
+        return phrase, "", "unnamed"
+    return None
+
+
+def _mentions(sentences: list[Span], cast: _Cast) -> list[tuple[int, str]]:
+    """(document offset, person key) for every mention of a person or unnamed source."""
+    found: list[tuple[int, str]] = []
+    for sentence in sentences:
+        for person in cast.people.values():
+            names = {person.name, cast.surname(person.name)}
+            for name in names:
+                for match in re.finditer(rf"(?<![\w-]){re.escape(name)}(?![\w-])", sentence.text):
+                    found.append((sentence.start + match.start(), person.name))
+        for match in _UNNAMED_RE.finditer(sentence.text):
+            if not match.group().lower().startswith("the "):
+                found.append((sentence.start + match.start(), match.group()))
+    found.sort()
+    return found
+
+
+def find_quotes(sentences: list[Span]) -> tuple[list[QuoteMatch], list[Person]]:
+    """The attributed quotes of an article and the people it introduces."""
+    cast = _Cast()
+    _find_people(sentences, cast)
+    # A first pass over the attributions adds speakers introduced without a title.
+    for sentence in sentences:
+        frame = _frame(sentence.text)
+        for verb in _VERB_RE.finditer(frame):
+            phrase = _noun_phrase_before(frame, verb.start())
+            split = _split_name(phrase) if phrase else None
+            if split and " " in split[0] and split[0].split()[0].lower() not in _NOT_NAMES:
+                cast.add(split[0], split[1], 0)
+    mentions = _mentions(sentences, cast)
+
+    quotes: list[QuoteMatch] = []
+    last: dict[int, tuple[str, str, str, str]] = {}  # paragraph -> the last speaker
+    for index, sentence in enumerate(sentences):
+        text = sentence.text
+        spans = _quote_spans(text)
+        if not spans:
+            continue
+        frame = _frame(text)
+        speaker: tuple[str, str, str] | None = None
+        verb_used = ""
+        verbs = list(_VERB_RE.finditer(frame))
+        best_distance = None
+        for verb in verbs:
+            distance = min(min(abs(verb.start() - e), abs(verb.end() - s)) for s, e in spans)
+            after_quote = frame[: verb.start()].rstrip().endswith(("\u201d", '"', "Q,", "Q"))
+            inverted = after_quote and re.match(r"\s*[a-z]", frame[verb.end() :]) is not None
+            at_start = _is_blank(frame[: verb.start()])
+            if verb.group().lower() == "according to" or inverted or at_start:
+                phrase = _noun_phrase_after(frame, verb.end())
+            else:
+                phrase = _noun_phrase_before(frame, verb.start())
+                if not phrase:
+                    phrase = _noun_phrase_after(frame, verb.end())
+            resolved = _resolve(phrase, cast, mentions, sentence.start + verb.start())
+            if resolved and (best_distance is None or distance < best_distance):
+                speaker, verb_used, best_distance = resolved, verb.group(), distance
+        if speaker is None and _is_blank(frame):
+            previous = last.get(sentence.paragraph)
+            if previous:
+                speaker, verb_used = previous[:3], previous[3]
+        if speaker is None:
+            continue
+        last[sentence.paragraph] = (*speaker, verb_used)
+        for start, end in spans:
+            words = text[start:end].strip("\u201c\u201d\" ,.").split()
+            near = best_distance is not None and best_distance <= 40
+            if len(words) < 2 or (len(words) < 4 and not near):
+                continue
+            quotes.append(QuoteMatch(text[start:end], index, speaker[0], speaker[1], speaker[2], verb_used))
+    return quotes, list(cast.people.values())
+
+
+def _frame(text: str) -> str:
+    """The sentence with each quote's words blanked out (same length, so offsets hold)."""
+    out = list(text)
+    for start, end in _quote_spans(text):
+        for i in range(start + 1, end - 1):
+            out[i] = " "
+    return "".join(out)

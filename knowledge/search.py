@@ -1,0 +1,149 @@
+"""Reading a question: what it asks for, and which words of it carry meaning.
+
+rapidfuzz does the typo work here: a question word the knowledge base has
+never seen is matched to the closest word it has ("stopage" -> "stoppage",
+"Verone" -> "Verrone"), and a speaker named loosely is matched to the people
+the articles quote.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from rapidfuzz import fuzz, process
+
+from knowledge.text import SHORTHAND, STOPWORDS, fold, stem, words
+
+_FIGURE_INTENTS: list[tuple[str, re.Pattern[str]]] = [
+    ("percent", re.compile(r"\b(?:what|which) (?:percentage|percent|share|proportion|fraction)\b|\bpercent(?:age)?\b|\bhow many percent")),
+    ("money", re.compile(r"\bhow much\b(?! (?:time|longer))|\bcost\b|\bworth\b|\bdollars?\b|\bhow (?:big|large|high)\b|\bamount\b|\bprice\b")),
+    ("count", re.compile(r"\bhow many\b|\bnumber of\b|\bhow (?:big|large|high)\b|\bturnout\b|\brecord\b")),
+    ("date", re.compile(r"\bwhen\b|\bwhat (?:date|day|year|time|month)\b|\bwhich (?:date|day|year|month)\b|\bsince when\b|\bdeadline\b|\bexpire|\bexpiry\b")),
+    ("duration", re.compile(r"\bhow long\b|\bhow many (?:years|months|weeks|days|hours)\b|\bwhat term\b|\blength of\b|\bduration\b")),
+]
+_QUOTE_RE = re.compile(
+    r"\bwhat (?:did|does|do|has|have|had|was|is|were) (?P<who>.+?) (?:say|saying|said|tell|telling|told|think|mean|write|writing|"
+    r"claim|claiming|argue|arguing|add|note|explain|explaining|call|calling|describe|e-?mail)\b"
+    r"|\bhow did (?P<who2>.+?) (?:describe|react|respond|put it|characteri[sz]e|explain)\b"
+    r"|\baccording to (?P<who3>[^,?]+)|\bquote\b|\bwhat was (?P<who4>.+?)'s (?:reaction|response|comment|message|statement)\b"
+)
+_WHO_RE = re.compile(r"^\s*(?:and\s+)?who\b|\bwho (?:is|was|are|were|chairs|heads|leads|runs)\b|\bname of\b")
+_YEAR_RE = re.compile(r"\b(?:1[6-9]|20)\d\d\b")
+_FUZZY_MIN_LENGTH = 4
+
+
+@dataclass(frozen=True)
+class Term:
+    stem: str
+    weight: float  # inverse document frequency
+    confidence: float  # 1.0 for an exact word, less for a typo correction
+    speaker: bool  # part of the speaker phrase ("what did X say")
+
+
+@dataclass(frozen=True)
+class Question:
+    text: str
+    terms: tuple[Term, ...]
+    wants: frozenset[str]  # figure kinds wanted, plus "quote" and "who"
+    year: str | None
+    numbers: frozenset[str]
+
+    @property
+    def total(self) -> float:
+        return sum(t.weight for t in self.terms)
+
+    @property
+    def speaker_terms(self) -> tuple[Term, ...]:
+        return tuple(t for t in self.terms if t.speaker)
+
+
+class Vocabulary:
+    """Stems known to the knowledge base, with their document frequencies."""
+
+    def __init__(self, counts: dict[str, int], total: int) -> None:
+        self.counts = counts
+        self.total = max(total, 1)
+        self.keys = [k for k in counts if len(k) >= 3 and not k.isdigit()]
+        self._correct = lru_cache(maxsize=4096)(self._closest)
+
+    def idf(self, term: str) -> float:
+        df = self.counts.get(term, 0)
+        return math.log(1 + (self.total - df + 0.5) / (df + 0.5))
+
+    def _closest(self, term: str) -> tuple[str, float] | None:
+        found = process.extractOne(term, self.keys, scorer=fuzz.ratio, score_cutoff=80)
+        if not found:
+            return None
+        return found[0], found[1] / 100
+
+    def correct(self, word: str) -> tuple[str, float]:
+        """The known stem for `word`, and how sure we are of it (0 for unknown)."""
+        term = stem(word)
+        if term in self.counts or word.isdigit():
+            return term, 1.0 if term in self.counts else 0.0
+        if len(word) < _FUZZY_MIN_LENGTH:
+            return term, 0.0
+        closest = self._correct(term)
+        if closest is None:
+            return term, 0.0
+        return closest
+
+
+def expand_shorthand(text: str) -> str:
+    return " ".join(SHORTHAND.get(token.lower(), token) for token in text.split())
+
+
+def analyse(text: str, vocabulary: Vocabulary) -> Question:
+    """Break a question into weighted terms and what kind of answer it wants."""
+    text = expand_shorthand(fold(text))
+    lowered = text.lower()
+    wants = {kind for kind, pattern in _FIGURE_INTENTS if pattern.search(lowered)}
+    speaker_phrase = ""
+    quote = _QUOTE_RE.search(lowered)
+    if quote:
+        wants.add("quote")
+        speaker_phrase = next((g for g in quote.groups() if g), "")
+    if _WHO_RE.search(lowered) and not wants - {"quote"}:
+        wants.add("who")
+    year_match = _YEAR_RE.search(text)
+    year = year_match.group() if year_match else None
+    speaker_words = set(words(speaker_phrase))
+    tokens = [w for w in words(text) if w not in STOPWORDS and w != year]
+    terms: list[Term] = []
+    seen: set[str] = set()
+    for i, word in enumerate(tokens):
+        term, confidence = vocabulary.correct(word)
+        if confidence < 1 and i + 1 < len(tokens):
+            joined = stem(word + tokens[i + 1])  # "home video" -> "homevideo"
+            if joined in vocabulary.counts:
+                term, confidence = joined, 1.0
+        if term in seen:
+            continue
+        seen.add(term)
+        weight = vocabulary.idf(term) if confidence else vocabulary.idf("\0unknown")
+        terms.append(Term(term, weight, confidence, word in speaker_words))
+    numbers = frozenset(w for w in words(text) if w[:1].isdigit())
+    return Question(text=text, terms=tuple(terms), wants=frozenset(wants), year=year, numbers=numbers)
+
+
+def fuzzy_rank(query: str, choices: list[str], limit: int) -> list[str]:
+    """Choices closest to `query` (typo-tolerant), for suggestions and autocomplete."""
+    if not choices:
+        return []
+    if not query.strip():
+        return choices[:limit]
+    found = process.extract(
+        query, choices, scorer=fuzz.token_set_ratio, processor=_process, limit=limit * 3, score_cutoff=30
+    )
+    # token_set_ratio ties easily; break ties with a plain ratio on the whole string.
+    found.sort(key=lambda hit: (-hit[1], -fuzz.ratio(_process(query), _process(hit[0]))))
+    return [hit[0] for hit in found[:limit]]
+
+
+def _process(text: str) -> str:
+    from rapidfuzz import utils
+
+    return utils.default_process(fold(text))
