@@ -9,6 +9,7 @@ a person's role. The best one above the bar is the answer.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import logging
@@ -24,8 +25,12 @@ from knowledge.text import clean, content_stems
 log = logging.getLogger(__name__)
 
 THRESHOLD = 0.5
+ALSO_RATIO = 0.85
 MAX_QUESTION_LENGTH = 500
 NEIGHBOUR_WEIGHT = 0.35
+LINKED_WEIGHT = 0.7
+SYNONYM_WEIGHT = 0.8
+_CAUSAL_RE = re.compile(r"\b(?:because|reason|since|so that|in order to|due to|why|cause|aim|designed to)\b", re.IGNORECASE)
 _KIND_FAMILY = {"count": {"count", "ordinal"}, "date": {"date"}, "duration": {"duration"}, "percent": {"percent"}, "money": {"money"}}
 
 
@@ -53,6 +58,7 @@ class Engine:
         self._vocabulary = Vocabulary({}, 1)
         self._articles: dict[int, Article] = {}
         self._bank: dict[int | None, list[str]] = {}
+        self._people: dict[int | None, list[tuple[dict[str, Any], set[str]]]] = {}
         self._dates: tuple[int, int] = (0, 1)
 
     def _refresh(self) -> None:
@@ -65,6 +71,7 @@ class Engine:
         ordinals = [_ordinal(a.date) for a in self._articles.values() if a.date]
         self._dates = (min(ordinals, default=0), max(ordinals, default=1))
         self._bank = {}
+        self._people = {}
 
     @property
     def vocabulary(self) -> Vocabulary:
@@ -82,16 +89,28 @@ class Engine:
             raise QuestionError(f"That question is {len(text):,} characters long; please keep it under {MAX_QUESTION_LENGTH}.")
         self._refresh()
         parsed = analyse(text, self._vocabulary)
-        best = self._best(parsed, guild_id)
+        ranked = self._ranked(parsed, guild_id)
+        best = ranked[0] if ranked else None
         if best is None or best.score < THRESHOLD:
             suggestions = tuple(self.suggest(text, guild_id)) if suggest else ()
             return Answer(question=text, answered=False, kind=None, score=round(best.score if best else 0.0, 3), suggestions=suggestions)
-        return self._render(text, best)
+        answer = self._render(text, best)
+        if best.kind == "quote" and best.quote is not None:
+            # Where the same person said more on the subject, show that too.
+            also = [
+                c.quote["text"] for c in ranked[1:6]
+                if c.kind == "quote" and c.quote and c.quote["speaker"] == best.quote["speaker"]
+                and c.quote["text"] != best.quote["text"] and c.score >= ALSO_RATIO * best.score
+            ]
+            if also:
+                answer = dataclasses.replace(answer, alternatives=(_tidy_quote(also[0]),))
+        return answer
 
-    def _best(self, question: Question, guild_id: int | None) -> _Candidate | None:
-        terms = [t.stem for t in question.terms if t.confidence > 0]
+    def _ranked(self, question: Question, guild_id: int | None) -> list[_Candidate]:
+        """Every candidate answer, best first."""
+        terms = [s for t in question.terms if t.confidence > 0 for s in (t.stem, *t.alternatives)]
         if not terms or question.total <= 0:
-            return None
+            return []
         candidates: list[_Candidate] = []
         rows = self.store.match_sentences(terms, guild_id)
         if rows:
@@ -103,25 +122,33 @@ class Engine:
             context = self._context_terms(rows)
             for row in rows:
                 extra = by_sentence.get(row["id"], {})
-                candidates.append(self._score_sentence(question, row, extra, context.get(row["id"], set())))
+                candidates.append(self._score_sentence(question, row, extra, context.get(row["id"], (set(), set()))))
         for fact in self.store.match_facts(terms, guild_id):
             candidates.append(self._score_fact(question, fact))
-        if not candidates:
-            return None
-        return max(candidates, key=lambda c: c.score)
+        if "who" in question.wants:
+            candidates.extend(self._score_people(question, guild_id))
+        for candidate in candidates:
+            if candidate.sentence is not None and question.year and not self._same_time(question, candidate.sentence):
+                candidate.score = (candidate.score + 1.0) * 0.6  # the question names another time
+        candidates.sort(key=lambda c: -c.score)
+        return candidates
 
-    def _context_terms(self, rows: list[dict[str, Any]]) -> dict[int, set[str]]:
-        """The terms of the sentences next to each candidate, in the same paragraph."""
-        out: dict[int, set[str]] = {}
+    def _context_terms(self, rows: list[dict[str, Any]]) -> dict[int, tuple[set[str], set[str]]]:
+        """The terms of the sentences before and after each candidate."""
+        out: dict[int, tuple[set[str], set[str]]] = {}
         for row in rows:
-            terms: set[str] = set()
+            before: set[str] = set()
+            after: set[str] = set()
             for near in self.store.neighbours(row["article_id"], row["position"]):
-                if near["id"] != row["id"] and near["paragraph"] == row["paragraph"]:
-                    terms.update((near["terms"] or "").split())
-            out[row["id"]] = terms
+                if near["position"] < row["position"]:
+                    before.update((near["terms"] or "").split())
+                elif near["position"] > row["position"]:
+                    after.update((near["terms"] or "").split())
+            out[row["id"]] = (before, after)
         return out
 
-    def _coverage(self, question: Question, terms: set[str], context: set[str], *, speaker_only: bool = False) -> float:
+    def _coverage(self, question: Question, terms: set[str], context: dict[str, float] | None = None, *, speaker_only: bool = False) -> float:
+        """How much of the question (by word weight) `terms` covers; `context` gives partial credit."""
         chosen = question.speaker_terms if speaker_only else question.terms
         total = sum(t.weight for t in chosen)
         if total <= 0:
@@ -130,32 +157,45 @@ class Engine:
         for term in chosen:
             if term.stem in terms:
                 got += term.weight * term.confidence
-            elif term.stem in context:
-                got += term.weight * term.confidence * NEIGHBOUR_WEIGHT
+            elif any(a in terms for a in term.alternatives):
+                got += term.weight * term.confidence * SYNONYM_WEIGHT
+            elif context and term.stem in context:
+                got += term.weight * term.confidence * context[term.stem]
         return got / total
 
-    def _score_sentence(self, question: Question, row: dict[str, Any], extra: dict[str, list[dict[str, Any]]], context: set[str]) -> _Candidate:
+    def _score_sentence(
+        self, question: Question, row: dict[str, Any], extra: dict[str, list[dict[str, Any]]], near: tuple[set[str], set[str]]
+    ) -> _Candidate:
         terms = set((row["terms"] or "").split())
+        quotes = extra.get("quotes", [])
+        # A quote attributed by a pronoun continues the sentence before it.
+        linked = any(q["linked"] for q in quotes)
+        context = {t: NEIGHBOUR_WEIGHT for t in near[1]}
+        context.update({t: LINKED_WEIGHT if linked else NEIGHBOUR_WEIGHT for t in near[0]})
         coverage = self._coverage(question, terms, context)
+        direct = sum(1 for t in question.terms if t.stem in terms or any(a in terms for a in t.alternatives))
+        if direct < 2 <= len(question.terms) and not (question.speaker_terms and direct):
+            coverage *= 0.75  # one shared word is not enough to go on
         candidate = _Candidate(score=coverage, kind="fact", sentence=row)
         fit = 1.0
         figure_wants = question.wants & set(_KIND_FAMILY)
-        quotes = extra.get("quotes", [])
         if figure_wants:
             kinds = set().union(*(_KIND_FAMILY[k] for k in figure_wants))
             figures = [f for f in extra.get("figures", []) if f["kind"] in kinds and not _mentioned(f["text"], question)]
             if figures:
                 candidate.figure = _pick_figure(figures, question, figure_wants)
                 candidate.kind = "figure"
+                present = sum(1 for w in figure_wants if any(f["kind"] in _KIND_FAMILY[w] for f in figures))
+                fit = 0.85 + 0.15 * present / len(figure_wants)  # "when, and for how long": both
             else:
-                fit = 0.55
+                fit = 0.45
         if "quote" in question.wants:
             if quotes:
                 candidate.quote = self._pick_quote(question, quotes)
                 speaker_fit = self._speaker_fit(question, candidate.quote)
                 fit = min(fit, 1.0 if speaker_fit >= 0.5 else 0.6)
                 candidate.kind = "quote"
-            elif question.speaker_terms and self._coverage(question, terms, set(), speaker_only=True) >= 0.5:
+            elif question.speaker_terms and self._coverage(question, terms, speaker_only=True) >= 0.5:
                 fit = min(fit, 0.85)  # reported speech: "X said the offer fell short"
             else:
                 fit = min(fit, 0.5)
@@ -165,24 +205,66 @@ class Engine:
         if "who" in question.wants:
             people = [p for p in extra.get("people", []) if not _named_in(p["name"], question)]
             named = [q for q in quotes if q["speaker_kind"] == "named" and not _named_in(q["speaker"], question)]
+            # A person's own role, matched below, beats a sentence that merely names someone.
             if people:
                 candidate.person = people[0]
                 candidate.kind = "fact"
                 candidate.quote = None
+                fit = min(fit, 0.85)
             elif named:
                 candidate.person = {"name": named[0]["speaker"], "role": named[0]["role"]}
+                fit = min(fit, 0.85)
             else:
                 fit = min(fit, 0.75)
-        candidate.score = coverage * fit + self._date_adjustment(question, row)
+        if "why" in question.wants and not _CAUSAL_RE.search(row["text"]):
+            fit = min(fit, 0.85)
+        candidate.score = coverage * fit * self._focus(question, terms) + self._date_adjustment(question, row)
         return candidate
+
+    def _focus(self, question: Question, terms: set[str]) -> float:
+        """A penalty when the question's most telling known word is missing."""
+        known = [t for t in question.terms if t.confidence > 0 and not t.speaker]
+        if len(known) < 2:
+            return 1.0
+        focus = max(known, key=lambda t: t.weight)
+        if focus.stem in terms or any(a in terms for a in focus.alternatives):
+            return 1.0
+        return 0.85
+
+    def _score_people(self, question: Question, guild_id: int | None) -> list[_Candidate]:
+        """People whose name or role the question names ("who is the guild's president")."""
+        if guild_id not in self._people:
+            self._people[guild_id] = [
+                (p, set(content_stems(f"{p['name']} {p['role']}"))) for p in self.store.people(guild_id) if p["role"]
+            ]
+        scored = []
+        for person, terms in self._people[guild_id]:
+            coverage = self._coverage(question, terms)
+            if coverage >= THRESHOLD:
+                scored.append((coverage, person))
+        if not scored:
+            return []
+        scored.sort(key=lambda item: -item[0])
+        rows = self.store.sentences_by_id([p["sentence_id"] for _, p in scored[:5]])
+        out = []
+        for coverage, person in scored[:5]:
+            row = rows.get(person["sentence_id"])
+            if row:
+                candidate = _Candidate(score=0.0, kind="fact", sentence=row, person=person)
+                candidate.score = coverage + self._date_adjustment(question, row)
+                out.append(candidate)
+        return out
+
+    def _same_time(self, question: Question, row: dict[str, Any]) -> bool:
+        article = self._articles.get(row["article_id"])
+        date = article.date if article else ""
+        return bool(question.year) and (date.startswith(question.year or "") or question.year in (row["terms"] or "").split())
 
     def _date_adjustment(self, question: Question, row: dict[str, Any]) -> float:
         article = self._articles.get(row["article_id"])
         date = article.date if article else ""
         if question.year:
-            if date.startswith(question.year) or question.year in (row["terms"] or "").split():
-                return 0.08
-            return -0.12
+            return 0.0 if self._same_time(question, row) else -1.0  # undone in _best, which applies a factor
         low, high = self._dates
         if not date or high <= low:
             return 0.0
@@ -192,18 +274,18 @@ class Engine:
         if not question.speaker_terms:
             return 1.0
         speaker_terms = set(content_stems(f"{quote['speaker']} {quote['role']}"))
-        return self._coverage(question, speaker_terms, set(), speaker_only=True)
+        return self._coverage(question, speaker_terms, speaker_only=True)
 
     def _pick_quote(self, question: Question, quotes: list[dict[str, Any]]) -> dict[str, Any]:
         def fit(quote: dict[str, Any]) -> tuple[float, int]:
             terms = set(content_stems(quote["text"]))
-            return (self._speaker_fit(question, quote) + self._coverage(question, terms, set()), len(quote["text"]))
+            return (self._speaker_fit(question, quote) + self._coverage(question, terms), len(quote["text"]))
 
         return max(quotes, key=fit)
 
     def _score_fact(self, question: Question, fact: dict[str, Any]) -> _Candidate:
         terms = set((fact["terms"] or "").split())
-        coverage = self._coverage(question, terms, set())
+        coverage = self._coverage(question, terms)
         figure_wants = question.wants & set(_KIND_FAMILY)
         fit = 1.0
         if figure_wants and not re.search(r"\d", fact["text"]) and not any(
@@ -231,12 +313,7 @@ class Engine:
         if best.kind == "quote" and best.quote is not None:
             quote = best.quote
             speaker = quote["speaker"] + (f", {quote['role']}" if quote["role"] else "")
-            words = quote["text"].strip().rstrip(",").rstrip()
-            words = re.sub(r",\s*([\u201d\"])$", r"\1", words)
-            if not words.endswith(("\u201d", '"')):
-                words += "\u201d"
-            words = re.sub(r",\s*\u201d$", "\u201d", words)
-            return Answer(kind="quote", headline=words, speaker=speaker, **common)
+            return Answer(kind="quote", headline=_tidy_quote(quote["text"]), speaker=speaker, **common)
         if best.kind == "figure" and best.figure is not None:
             figure = best.figure
             headline = f"**{figure['text']}**" + (f" ({figure['measure']})" if figure["measure"] and figure["kind"] != "date" else "")
@@ -272,8 +349,9 @@ class Engine:
         self._refresh()
         if guild_id not in self._bank:
             bank: list[str] = list(dict.fromkeys(self.store.fact_questions(guild_id)))
-            for person in self.store.speakers(guild_id):
-                bank.append(f"What did {person['name']} say?")
+            for person in self.store.people(guild_id):
+                if person["quoted"]:
+                    bank.append(f"What did {person['name']} say?")
                 if person["role"]:
                     bank.append(f"Who is {person['name']}?")
             self._bank[guild_id] = list(dict.fromkeys(bank))
@@ -288,6 +366,14 @@ class Engine:
             if len(found) == limit:
                 break
         return found
+
+
+def _tidy_quote(text: str) -> str:
+    """The quoted words without the comma that led into the attribution."""
+    words = re.sub(r"[,\s]+([\u201d\"])$", r"\1", text.strip())
+    if not words.endswith(("\u201d", '"')):
+        words += "\u201d"
+    return words
 
 
 def _ordinal(date: str) -> int:

@@ -145,6 +145,7 @@ def derive(parsed: Parsed) -> None:
                 "role": quote.role,
                 "speaker_kind": quote.speaker_kind,
                 "verb": quote.verb,
+                "linked": int(quote.linked),
             }
         )
     for person in people:

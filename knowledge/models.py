@@ -111,8 +111,10 @@ class Answer:
         lines = []
         if self.kind == "quote":
             lines.append(f"{self.headline} \u2014 {self.speaker}")
-            if self.evidence.strip() != self.headline.strip():
+            if len(self.evidence) > len(self.headline) + 60:
                 lines.append(f"In full: {self.evidence}")
+            for other in self.alternatives:
+                lines.append(f"Also said: {other}")
         elif self.kind == "figure":
             lines.append(f"{self.headline}: {self.evidence}")
         else:

@@ -82,6 +82,7 @@ class QuoteMatch:
     role: str
     speaker_kind: str  # "named", "unnamed" or "organization"
     verb: str
+    linked: bool = False  # the speaker came from an earlier sentence ("he added")
 
 
 @dataclass
@@ -325,6 +326,7 @@ def find_quotes(sentences: list[Span]) -> tuple[list[QuoteMatch], list[Person]]:
         frame = _frame(text)
         speaker: tuple[str, str, str] | None = None
         verb_used = ""
+        linked = False
         verbs = list(_VERB_RE.finditer(frame))
         best_distance = None
         for verb in verbs:
@@ -341,10 +343,11 @@ def find_quotes(sentences: list[Span]) -> tuple[list[QuoteMatch], list[Person]]:
             resolved = _resolve(phrase, cast, mentions, sentence.start + verb.start())
             if resolved and (best_distance is None or distance < best_distance):
                 speaker, verb_used, best_distance = resolved, verb.group(), distance
+                linked = phrase.lower() in ("he", "she")
         if speaker is None and _is_blank(frame):
             previous = last.get(sentence.paragraph)
             if previous:
-                speaker, verb_used = previous[:3], previous[3]
+                speaker, verb_used, linked = previous[:3], previous[3], True
         if speaker is None:
             continue
         last[sentence.paragraph] = (*speaker, verb_used)
@@ -353,7 +356,7 @@ def find_quotes(sentences: list[Span]) -> tuple[list[QuoteMatch], list[Person]]:
             near = best_distance is not None and best_distance <= 40
             if len(words) < 2 or (len(words) < 4 and not near):
                 continue
-            quotes.append(QuoteMatch(text[start:end], index, speaker[0], speaker[1], speaker[2], verb_used))
+            quotes.append(QuoteMatch(text[start:end], index, speaker[0], speaker[1], speaker[2], verb_used, linked))
     return quotes, list(cast.people.values())
 
 

@@ -15,7 +15,7 @@ from functools import lru_cache
 
 from rapidfuzz import fuzz, process
 
-from knowledge.text import SHORTHAND, STOPWORDS, fold, stem, words
+from knowledge.text import SHORTHAND, STOPWORDS, SYNONYMS_OF, fold, stem, words
 
 _FIGURE_INTENTS: list[tuple[str, re.Pattern[str]]] = [
     ("percent", re.compile(r"\b(?:what|which) (?:percentage|percent|share|proportion|fraction)\b|\bpercent(?:age)?\b|\bhow many percent")),
@@ -31,6 +31,11 @@ _QUOTE_RE = re.compile(
     r"|\baccording to (?P<who3>[^,?]+)|\bquote\b|\bwhat was (?P<who4>.+?)'s (?:reaction|response|comment|message|statement)\b"
 )
 _WHO_RE = re.compile(r"^\s*(?:and\s+)?who\b|\bwho (?:is|was|are|were|chairs|heads|leads|runs)\b|\bname of\b")
+# Words that say what kind of answer is wanted rather than what it is about.
+_INTENT_WORDS = frozenset(
+    "percentage percent proportion number amount figure total record date year month day time long big large "
+    "last previous next latest recent first ago".split()
+)
 _YEAR_RE = re.compile(r"\b(?:1[6-9]|20)\d\d\b")
 _FUZZY_MIN_LENGTH = 4
 
@@ -41,6 +46,7 @@ class Term:
     weight: float  # inverse document frequency
     confidence: float  # 1.0 for an exact word, less for a typo correction
     speaker: bool  # part of the speaker phrase ("what did X say")
+    alternatives: tuple[str, ...] = ()  # synonyms the knowledge base knows
 
 
 @dataclass(frozen=True)
@@ -74,9 +80,11 @@ class Vocabulary:
         return math.log(1 + (self.total - df + 0.5) / (df + 0.5))
 
     def _closest(self, term: str) -> tuple[str, float] | None:
-        found = process.extractOne(term, self.keys, scorer=fuzz.ratio, score_cutoff=80)
-        if not found:
-            return None
+        found = process.extractOne(
+            term, self.keys, scorer=fuzz.ratio, score_cutoff=80, processor=None
+        )
+        if not found or found[0][0] != term[0] or found[0] in STOPWORDS:
+            return None  # typos seldom change the first letter
         return found[0], found[1] / 100
 
     def correct(self, word: str) -> tuple[str, float]:
@@ -108,10 +116,14 @@ def analyse(text: str, vocabulary: Vocabulary) -> Question:
         speaker_phrase = next((g for g in quote.groups() if g), "")
     if _WHO_RE.search(lowered) and not wants - {"quote"}:
         wants.add("who")
+    if re.search(r"\bwhy\b|\bwhat (?:is|was) the reason\b|\bhow come\b", lowered):
+        wants.add("why")
     year_match = _YEAR_RE.search(text)
     year = year_match.group() if year_match else None
     speaker_words = set(words(speaker_phrase))
     tokens = [w for w in words(text) if w not in STOPWORDS and w != year]
+    if len(tokens) > 1 and wants - {"quote", "who"}:
+        tokens = [w for w in tokens if w not in _INTENT_WORDS] or tokens
     terms: list[Term] = []
     seen: set[str] = set()
     for i, word in enumerate(tokens):
@@ -124,7 +136,11 @@ def analyse(text: str, vocabulary: Vocabulary) -> Question:
             continue
         seen.add(term)
         weight = vocabulary.idf(term) if confidence else vocabulary.idf("\0unknown")
-        terms.append(Term(term, weight, confidence, word in speaker_words))
+        alternatives = tuple(a for a in SYNONYMS_OF.get(term, ()) if a in vocabulary.counts)
+        if not confidence and alternatives:
+            term, alternatives, confidence = alternatives[0], alternatives[1:], 0.8
+            weight = vocabulary.idf(term)
+        terms.append(Term(term, weight, confidence, word in speaker_words, alternatives))
     numbers = frozenset(w for w in words(text) if w[:1].isdigit())
     return Question(text=text, terms=tuple(terms), wants=frozenset(wants), year=year, numbers=numbers)
 

@@ -79,7 +79,7 @@ def _m001_articles(db: sqlite_utils.Database) -> None:
     )
     db["sentences"].create_index(["article_id", "position"], unique=True, if_not_exists=True)
     db["quotes"].create(
-        {"id": int, "article_id": int, "sentence_id": int, "text": str, "speaker": str, "role": str, "speaker_kind": str, "verb": str},
+        {"id": int, "article_id": int, "sentence_id": int, "text": str, "speaker": str, "role": str, "speaker_kind": str, "verb": str, "linked": int},
         pk="id", foreign_keys=[("article_id", "articles", "id"), ("sentence_id", "sentences", "id")], if_not_exists=True,
     )
     db["figures"].create(
@@ -348,17 +348,16 @@ class Store:
         people = self._rows(f"select * from people where sentence_id in ({marks}) order by id", sentence_ids)
         return figures, quotes, people
 
-    def speakers(self, guild_id: int | None = None) -> list[dict[str, Any]]:
-        """Everyone quoted or introduced, with their role, once each."""
+    def people(self, guild_id: int | None = None) -> list[dict[str, Any]]:
+        """Everyone introduced with a role or quoted by name: name, role, and where."""
         return self._rows(
             """
-            select name, max(role) as role, count(*) as n from (
-              select speaker as name, role from quotes q join articles a on a.id = q.article_id
-                where q.speaker_kind = 'named' and (a.guild_id is null or a.guild_id is :g)
-              union all
-              select name, role from people p join articles a on a.id = p.article_id
-                where a.guild_id is null or a.guild_id is :g
-            ) group by name order by n desc, name
+            select p.name, p.role, p.sentence_id, p.article_id, 0 as quoted from people p join articles a on a.id = p.article_id
+              where a.guild_id is null or a.guild_id is :g
+            union all
+            select q.speaker, q.role, min(q.sentence_id), q.article_id, 1 as quoted from quotes q join articles a on a.id = q.article_id
+              where q.speaker_kind = 'named' and (a.guild_id is null or a.guild_id is :g)
+              group by q.speaker, q.article_id
             """,
             {"g": guild_id},
         )

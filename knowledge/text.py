@@ -43,7 +43,7 @@ STOPWORDS = frozenset(
     you'll you're you've your yours yourself yourselves
     many much whats get got go goes like just tell told say says said saying
     think thinks thought know anything something someone ever still really
-    please thanks thank today
+    please thanks thank today whether yet via per going gone went doing
     """.split()
 )
 
@@ -69,6 +69,33 @@ SHORTHAND = {
     "tho": "though",
     "abt.": "about",
 }
+
+# Words a question may use for what an article says another way. Plain English
+# and the trade press's shorthand, nothing about any one story; each group is
+# matched as one word.
+SYNONYMS = [
+    "ask seek sought want demand request",
+    "network net",
+    "execut exec topper",
+    "presid prez prexy",
+    "pay wage salari compens",
+    "offer propos",
+    "contract agreement deal pact",
+    "strike walkout stoppag",
+    "talk negoti bargain",
+    "studio produc",
+    "vote ballot",
+    "end over conclud settl",
+    "expir laps",
+    "payment payout",
+    "televis tv",
+    "film movi",
+    "compani firm",
+    "lead chair head",
+    "cut reduc",
+    "rais increas hike boost",
+]
+SYNONYMS_OF = {word: tuple(w for w in group.split() if w != word) for group in SYNONYMS for word in group.split()}
 
 _QUOTE_FOLD = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"', "\u2014": "-", "\u2013": "-"})
 
