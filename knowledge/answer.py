@@ -30,6 +30,7 @@ MAX_QUESTION_LENGTH = 500
 NEIGHBOUR_WEIGHT = 0.35
 LINKED_WEIGHT = 0.7
 SYNONYM_WEIGHT = 0.8
+FAMILY_WEIGHT = 0.7
 _CAUSAL_RE = re.compile(r"\b(?:because|reason|since|so that|in order to|due to|why|cause|aim|designed to)\b", re.IGNORECASE)
 _KIND_FAMILY = {"count": {"count", "ordinal"}, "date": {"date"}, "duration": {"duration"}, "percent": {"percent"}, "money": {"money"}}
 
@@ -159,6 +160,8 @@ class Engine:
                 got += term.weight * term.confidence
             elif any(a in terms for a in term.alternatives):
                 got += term.weight * term.confidence * SYNONYM_WEIGHT
+            elif _same_family(term.stem, terms):
+                got += term.weight * term.confidence * FAMILY_WEIGHT
             elif context and term.stem in context:
                 got += term.weight * term.confidence * context[term.stem]
         return got / total
@@ -174,7 +177,8 @@ class Engine:
         context.update({t: LINKED_WEIGHT if linked else NEIGHBOUR_WEIGHT for t in near[0]})
         coverage = self._coverage(question, terms, context)
         direct = sum(1 for t in question.terms if t.stem in terms or any(a in terms for a in t.alternatives))
-        if direct < 2 <= len(question.terms) and not (question.speaker_terms and direct):
+        nearby = sum(1 for t in question.terms if t.stem not in terms and t.stem in context)
+        if direct + nearby / 2 < 2 <= len(question.terms) and not (question.speaker_terms and direct):
             coverage *= 0.75  # one shared word is not enough to go on
         candidate = _Candidate(score=coverage, kind="fact", sentence=row)
         fit = 1.0
@@ -366,6 +370,13 @@ class Engine:
             if len(found) == limit:
                 break
         return found
+
+
+def _same_family(stem: str, terms: set[str]) -> bool:
+    """ "walkout" and "walk": one word is the start of the other."""
+    if len(stem) < 4:
+        return False
+    return any(len(t) >= 4 and (t.startswith(stem) or stem.startswith(t)) for t in terms)
 
 
 def _tidy_quote(text: str) -> str:

@@ -199,6 +199,13 @@ def _find_people(sentences: list[Span], cast: _Cast) -> None:
             if title:
                 cast.add(name, title, index)
                 continue
+            # "The authority's chief negotiator, Jane Doe, said"
+            reverse = re.search(r"((?:[\w\u2019'&-]+\s+){0,5}?[\w-]+),\s*$", text[:offset])
+            if reverse and _ROLE_WORD_RE.match(reverse.group(1).split()[-1]) and text[match.end() :].startswith(","):
+                role = re.sub(r"^(?:the|a|an)\s+", "", reverse.group(1), flags=re.IGNORECASE)
+                role = role.split(" and ")[-1]
+                cast.add(name, role, index)
+                continue
             after = text[match.end() :]
             apposition = re.match(r",\s+((?:(?:a|an|the)\s+)?[^,]{3,90}?),", after)
             if (

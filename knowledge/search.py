@@ -34,7 +34,7 @@ _WHO_RE = re.compile(r"^\s*(?:and\s+)?who\b|\bwho (?:is|was|are|were|chairs|head
 # Words that say what kind of answer is wanted rather than what it is about.
 _INTENT_WORDS = frozenset(
     "percentage percent proportion number amount figure total record date year month day time long big large "
-    "last previous next latest recent first ago".split()
+    "last previous next latest recent first ago share people".split()
 )
 _YEAR_RE = re.compile(r"\b(?:1[6-9]|20)\d\d\b")
 _FUZZY_MIN_LENGTH = 4
@@ -80,6 +80,9 @@ class Vocabulary:
         return math.log(1 + (self.total - df + 0.5) / (df + 0.5))
 
     def _closest(self, term: str) -> tuple[str, float] | None:
+        family = self._closest_form(term)
+        if family:
+            return family
         found = process.extractOne(
             term, self.keys, scorer=fuzz.ratio, score_cutoff=80, processor=None
         )
@@ -98,6 +101,13 @@ class Vocabulary:
         if closest is None:
             return term, 0.0
         return closest
+
+    def _closest_form(self, term: str) -> tuple[str, float] | None:
+        """A known word of the same family ("membership" -> "member")."""
+        for size in range(len(term) - 1, 4, -1):
+            if term[:size] in self.counts:
+                return term[:size], 0.85
+        return None
 
 
 def expand_shorthand(text: str) -> str:
@@ -121,7 +131,8 @@ def analyse(text: str, vocabulary: Vocabulary) -> Question:
     year_match = _YEAR_RE.search(text)
     year = year_match.group() if year_match else None
     speaker_words = set(words(speaker_phrase))
-    tokens = [w for w in words(text) if w not in STOPWORDS and w != year]
+    # A year no sentence mentions is left to the articles' dates (see answer.py).
+    tokens = [w for w in words(text) if w not in STOPWORDS and (w != year or w in vocabulary.counts)]
     if len(tokens) > 1 and wants - {"quote", "who"}:
         tokens = [w for w in tokens if w not in _INTENT_WORDS] or tokens
     terms: list[Term] = []
