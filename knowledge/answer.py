@@ -60,6 +60,7 @@ class Engine:
         self._articles: dict[int, Article] = {}
         self._bank: dict[int | None, list[str]] = {}
         self._people: dict[int | None, list[tuple[dict[str, Any], set[str]]]] = {}
+        self._answerable: dict[tuple[int | None, str], bool] = {}
         self._dates: tuple[int, int] = (0, 1)
 
     def _refresh(self) -> None:
@@ -73,6 +74,7 @@ class Engine:
         self._dates = (min(ordinals, default=0), max(ordinals, default=1))
         self._bank = {}
         self._people = {}
+        self._answerable = {}
 
     @property
     def vocabulary(self) -> Vocabulary:
@@ -136,16 +138,9 @@ class Engine:
 
     def _context_terms(self, rows: list[dict[str, Any]]) -> dict[int, tuple[set[str], set[str]]]:
         """The terms of the sentences before and after each candidate."""
-        out: dict[int, tuple[set[str], set[str]]] = {}
-        for row in rows:
-            before: set[str] = set()
-            after: set[str] = set()
-            for near in self.store.neighbours(row["article_id"], row["position"]):
-                if near["position"] < row["position"]:
-                    before.update((near["terms"] or "").split())
-                elif near["position"] > row["position"]:
-                    after.update((near["terms"] or "").split())
-            out[row["id"]] = (before, after)
+        out: dict[int, tuple[set[str], set[str]]] = {row["id"]: (set(), set()) for row in rows}
+        for near in self.store.neighbours([row["id"] for row in rows]):
+            out[near["of"]][0 if near["side"] < 0 else 1].update((near["terms"] or "").split())
         return out
 
     def _coverage(self, question: Question, terms: set[str], context: dict[str, float] | None = None, *, speaker_only: bool = False) -> float:
@@ -365,7 +360,10 @@ class Engine:
         """Up to `limit` questions close to `question` that do have an answer."""
         found: list[str] = []
         for candidate in fuzzy_rank(question, self.question_bank(guild_id), limit * 2):
-            if self.ask(candidate, guild_id, suggest=False).answered:
+            key = (guild_id, candidate)
+            if key not in self._answerable:
+                self._answerable[key] = self.ask(candidate, guild_id, suggest=False).answered
+            if self._answerable[key]:
                 found.append(candidate)
             if len(found) == limit:
                 break

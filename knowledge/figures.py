@@ -72,8 +72,8 @@ def _measure(sentence: str, start: int, end: int, kind: str) -> str:
         word = match.group().lstrip("-")
         if not picked and word.lower() in ("in", "of", "for", "on"):
             pass  # "$42 million in benefit cuts"
-        elif word.lower() in _MEASURE_STOP or len(picked) == 4:
-            break
+        elif word.lower() in _MEASURE_STOP or len(picked) == 3 or (picked and word.lower().endswith("ed")):
+            break  # a past-tense verb usually ends the noun phrase
         picked.append(word)
         end = match.end()
     return " ".join(picked)

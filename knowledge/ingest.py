@@ -27,8 +27,17 @@ from knowledge.figures import find_figures
 from knowledge.quotes import find_quotes
 from knowledge.text import content_stems, paragraphs, sentences
 
-# Bump when extraction changes: stored articles are re-derived from their text.
-EXTRACTOR_VERSION = 1
+
+def _extractor_version() -> str:
+    """A fingerprint of the extraction code: when it changes, stored articles are re-derived."""
+    here = Path(__file__).resolve().parent
+    digest = hashlib.sha256()
+    for name in ("text.py", "figures.py", "quotes.py", "ingest.py"):
+        digest.update((here / name).read_bytes())
+    return digest.hexdigest()[:16]
+
+
+EXTRACTOR_VERSION = _extractor_version()
 MAX_ARTICLE_BYTES = 5_000_000
 FIELDS = ("title", "outlet", "outlet_inferred", "date", "date_inferred", "date_note", "url", "original_file")
 _YES = {"yes", "true", "1", "y"}

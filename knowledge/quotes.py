@@ -42,7 +42,7 @@ SOURCE_NOUNS = (
     "employee|manager|studio|someone|friend|colleague|expert|leader"
 )
 _UNNAMED_RE = re.compile(
-    rf"\b(?:a|an|one|another|the)\s+(?:(?!said\b|says\b)[\w\u2019'-]+\s+){{0,3}}?(?:{SOURCE_NOUNS})\b"
+    rf"\b(?:a|an|one|another|the)\s+(?:(?!said\b|says\b)[\w\u2019'-]+\s+){{0,3}}(?:{SOURCE_NOUNS})\b"
     r"(?:\s+(?:familiar with|close to|involved in|at|with|from|of)\s+(?:the\s+)?[\w\u2019'-]+(?:\s+[A-Z][\w-]+)?)?"
 )
 _NAME_TOKEN = r"(?!(?:Jr|Sr)\b)(?:[A-Z][a-z]+(?:[-'\u2019][A-Z]?[a-z]+)?|Mc[A-Z][a-z]+|[A-Z]\.)"

@@ -50,7 +50,7 @@ class IngestResult:
 
 
 def now() -> str:
-    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
 
 def display_path(path: Path) -> str:
@@ -137,11 +137,16 @@ def _m004_feedback(db: sqlite_utils.Database) -> None:
     db["votes"].create_index(["user_id", "answer_key"], unique=True, if_not_exists=True)
 
 
+def _m005_facts_vocab(db: sqlite_utils.Database) -> None:
+    db.execute("CREATE VIRTUAL TABLE IF NOT EXISTS facts_vocab USING fts5vocab(facts_fts, 'row')")
+
+
 MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("001_articles", _m001_articles),
     ("002_facts", _m002_facts),
     ("003_meta", _m003_meta),
     ("004_feedback", _m004_feedback),
+    ("005_facts_vocab", _m005_facts_vocab),
 ]
 
 
@@ -297,10 +302,12 @@ class Store:
     # --- reading for the matcher ----------------------------------------------------
 
     def vocabulary(self) -> tuple[dict[str, int], int]:
-        """Document frequency of every stem in the sentences, and the sentence count."""
+        """Document frequency of every stem in the sentences and facts, and how many there are."""
         with self._lock:
             counts = {row[0]: row[1] for row in self.db.execute("select term, doc from sentences_vocab")}
-            total = self.db.execute("select count(*) from sentences").fetchone()[0]
+            for term, doc in self.db.execute("select term, doc from facts_vocab"):
+                counts[term] = counts.get(term, 0) + doc
+            total = self.db.execute("select (select count(*) from sentences) + (select count(*) from facts)").fetchone()[0]
         return counts, total
 
     def match_sentences(self, terms: list[str], guild_id: int | None, limit: int = 60) -> list[dict[str, Any]]:
@@ -328,10 +335,16 @@ class Store:
         rows = self._rows(f"select s.*, a.date from sentences s join articles a on a.id = s.article_id where s.id in ({marks})", ids)
         return {row["id"]: row for row in rows}
 
-    def neighbours(self, article_id: int, position: int) -> list[dict[str, Any]]:
+    def neighbours(self, sentence_ids: list[int]) -> list[dict[str, Any]]:
+        """For each given sentence, the terms of the sentences just before and after it."""
+        if not sentence_ids:
+            return []
+        marks = ",".join("?" * len(sentence_ids))
         return self._rows(
-            "select id, position, paragraph, text, terms from sentences where article_id = ? and position between ? and ?",
-            [article_id, position - 1, position + 1],
+            f"""select s.id as of, n.position - s.position as side, n.terms from sentences s
+                join sentences n on n.article_id = s.article_id and n.position in (s.position - 1, s.position + 1)
+                where s.id in ({marks})""",
+            sentence_ids,
         )
 
     def paragraph(self, article_id: int, paragraph: int) -> str:

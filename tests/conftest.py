@@ -1,0 +1,21 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from knowledge.answer import Engine
+from knowledge.store import Store
+
+DATA = Path(__file__).parent / "data"
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Store:
+    """A real knowledge base on disk, holding the bundled articles."""
+    return Store(tmp_path / "kb.db")
+
+
+@pytest.fixture
+def engine(store: Store) -> Engine:
+    return Engine(store)

@@ -1,0 +1,96 @@
+from pathlib import Path
+
+import pytest
+
+from knowledge.answer import Engine, QuestionError
+from tests.conftest import DATA
+
+
+def evidence_is_verbatim(answer) -> bool:
+    body = (Path(__file__).resolve().parent.parent / answer.source.path).read_text(encoding="utf-8")
+    return answer.evidence in body
+
+
+def test_a_figure_question_gets_the_figure_and_its_sentence(engine):
+    answer = engine.ask("What percentage of members voted to authorize a strike?")
+    assert answer.answered and answer.kind == "figure"
+    assert "90.3%" in answer.headline
+    assert evidence_is_verbatim(answer)
+
+
+def test_a_quote_question_gets_the_speaker(engine):
+    answer = engine.ask("What did Handel say about net profits?")
+    assert answer.kind == "quote"
+    assert answer.speaker.startswith("Jonathan Handel")
+    assert "casting couch" in answer.text
+
+
+def test_the_reply_cites_outlet_date_and_headline(engine):
+    answer = engine.ask("What did the WGA East president say about the vote?")
+    assert "Variety (outlet inferred)" in answer.text
+    assert "Oct. 22, 2007" in answer.text
+    assert answer.source.title in answer.text
+
+
+def test_a_year_in_the_question_picks_that_contract(engine):
+    answer = engine.ask("When did the 2004 WGA agreement expire?")
+    assert answer.source.date.startswith("2004")
+    assert "May 2" in answer.headline
+
+
+@pytest.mark.parametrize("question", ["Who won the Super Bowl?", "What's the weather like in Burbank today?", "How much do SAG actors get paid per day?"])
+def test_out_of_scope_questions_get_no_answer_and_suggestions(engine, question):
+    answer = engine.ask(question)
+    assert not answer.answered
+    assert answer.text.startswith("I have no sourced answer")
+    assert 1 <= len(answer.suggestions) <= 3
+    for suggestion in answer.suggestions:
+        assert engine.ask(suggestion).answered
+
+
+def test_typos_are_forgiven(engine):
+    answer = engine.ask("wat did the network exec say abt a work stopage")
+    assert answer.answered and answer.kind == "quote"
+
+
+@pytest.mark.parametrize("question", ["", "   ", "x" * 5000])
+def test_empty_and_huge_questions_are_refused_politely(engine, question):
+    with pytest.raises(QuestionError):
+        engine.ask(question)
+
+
+def test_an_unseen_article_is_answerable_once_ingested(store):
+    engine = Engine(store)
+    assert not engine.ask("What percentage of drivers rejected the offer?").answered
+    store.ingest_file(DATA / "transit-strike.txt")
+    answer = engine.ask("What percentage of drivers rejected the offer?")
+    assert "71.6%" in answer.headline
+    pryce = engine.ask("who is Denholm Pryce")
+    assert "chief negotiator" in pryce.text
+
+
+def test_a_moderator_fact_is_answered_and_cited(store):
+    engine = Engine(store)
+    store.add_fact("Strike pay is $400 a week, paid from week three.", "https://example.org/strike-pay", guild_id=5,
+                   questions=["How much is strike pay?"], source_type="union statement")
+    answer = engine.ask("how much is strike pay", guild_id=5)
+    assert answer.kind == "fact" and "$400" in answer.text
+    assert "added by a moderator on" in answer.text and "union statement" in answer.text
+    assert not engine.ask("how much is strike pay", guild_id=6).answered
+
+
+def test_a_retired_fact_is_not_answered(store):
+    engine = Engine(store)
+    fact = store.add_fact("Strike pay is $400 a week.", "memo", guild_id=5, questions=["How much is strike pay?"])
+    store.retire_fact(fact.id, guild_id=5, actor_id=1)
+    assert not engine.ask("How much is strike pay?", guild_id=5).answered
+    store.restore_fact(fact.id, guild_id=5, actor_id=1)
+    assert engine.ask("How much is strike pay?", guild_id=5).answered
+
+
+def test_a_newer_fact_replaces_the_old_and_says_so(store):
+    engine = Engine(store)
+    old = store.add_fact("The studios offered a 2% raise.", "press report", guild_id=5, questions=["What raise did the studios offer?"])
+    store.add_fact("The studios now offer a 3% raise.", "press report", guild_id=5, questions=["What raise did the studios offer?"], supersedes=old.id)
+    answer = engine.ask("What raise did the studios offer?", guild_id=5)
+    assert "3%" in answer.headline and f"replaces fact #{old.id}" in answer.text

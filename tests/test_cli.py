@@ -1,0 +1,61 @@
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.conftest import DATA
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "bot", *args], input=stdin, capture_output=True, text=True, cwd=ROOT, timeout=120)
+
+
+def test_ask_json_contract(tmp_path):
+    questions = ["What percentage of members voted to authorize a strike?", "Who won the Super Bowl?", ""]
+    done = run("ask", "--json", "--db", str(tmp_path / "kb.db"), stdin="\n".join(questions) + "\n")
+    assert done.returncode == 0, done.stderr
+    replies = [json.loads(line) for line in done.stdout.splitlines()]
+    assert [r["question"] for r in replies] == questions
+    first, second, third = replies
+    assert set(first) >= {"question", "answered", "kind", "answer", "evidence", "speaker", "source", "score", "suggestions"}
+    assert first["answered"] and first["kind"] == "figure" and "90.3%" in first["answer"]
+    assert first["evidence"] in (ROOT / first["source"]["path"]).read_text(encoding="utf-8")
+    assert set(first["source"]) >= {"path", "title", "outlet", "date"}
+    assert not second["answered"] and second["source"] is None and second["suggestions"]
+    assert not third["answered"] and "ask a question" in third["answer"].lower()
+
+
+def test_ask_prints_a_sourced_reply(tmp_path):
+    done = run("ask", "--db", str(tmp_path / "kb.db"), "What did Handel say about net profits?")
+    assert done.returncode == 0
+    assert "casting couch" in done.stdout and "Source:" in done.stdout
+
+
+def test_ingest_reports_added_then_skipped(tmp_path):
+    db = str(tmp_path / "kb.db")
+    first = run("ingest", "--db", db, str(DATA / "transit-strike.txt"))
+    second = run("ingest", "--db", db, str(DATA))
+    assert first.returncode == 0 and first.stdout.startswith("added")
+    assert "skipped" in second.stdout
+
+
+def test_ingest_refuses_a_binary_file_politely(tmp_path):
+    bad = tmp_path / "bad.txt"
+    bad.write_bytes(b"\x00\x01\x02binary")
+    done = run("ingest", "--db", str(tmp_path / "kb.db"), str(bad))
+    assert done.returncode == 1
+    assert "binary" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_chat_answers_until_an_empty_line(tmp_path):
+    done = run("chat", "--db", str(tmp_path / "kb.db"), stdin="how many ballots were cast\n\n")
+    assert done.returncode == 0
+    assert "5,507" in done.stdout
+
+
+def test_core_never_imports_discord():
+    for path in (ROOT / "knowledge").glob("*.py"):
+        text = path.read_text()
+        assert "import discord" not in text and "from discord" not in text, path

@@ -1,0 +1,38 @@
+import pytest
+
+from knowledge.figures import find_figures
+
+
+@pytest.mark.parametrize(
+    "sentence, text, kind",
+    [
+        ("Members backed it by 90.3% on Friday.", "90.3%", "percent"),
+        ("The plan would cost $151 million over three years.", "$151 million", "money"),
+        ("It adds $10.5 million in contributions.", "$10.5 million", "money"),
+        ("In all, 5,507 casting ballots were counted.", "5,507", "count"),
+        ("The contract runs out Oct. 31 this year.", "Oct. 31", "date"),
+        ("The pact expired May 2, insiders said.", "May 2", "date"),
+        ("The rate has been unchanged since 1985, they said.", "1985", "date"),
+        ("The walkout lasted 22 weeks in all.", "22 weeks", "duration"),
+        ("It is the 11th day of talks.", "11th day", "ordinal"),
+        ("A base of 25% or 30% of revenue is possible.", "25% or 30%", "percent"),
+        ("Some suggest an 18-month or two-year term.", "18-month or two-year", "duration"),
+        ("The union wants a one-year deal.", "one-year", "duration"),
+        ("Talks restart at 10 a.m. downtown.", "10 a.m.", "date"),
+        ("Cuts of 4.5 percent were proposed.", "4.5 percent", "percent"),
+    ],
+)
+def test_each_kind_of_figure(sentence, text, kind):
+    found = find_figures(sentence)
+    assert (text, kind) in [(f.text, f.kind) for f in found]
+    figure = next(f for f in found if f.text == text)
+    assert sentence[figure.start : figure.end] == text
+
+
+def test_what_a_figure_measures():
+    (figure,) = find_figures("Nearly 2,000 striking nurses marched.")
+    assert figure.measure == "striking nurses"
+
+
+def test_a_numbered_title_is_not_a_count():
+    assert find_figures("Its No. 2 executive resigned.") == []

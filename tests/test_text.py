@@ -1,0 +1,31 @@
+from knowledge.text import Span, content_stems, paragraphs, sentences, words
+
+
+def split(text: str) -> list[str]:
+    return [s.text for p in paragraphs(text) for s in sentences(p)]
+
+
+def test_abbreviations_and_initials_do_not_end_sentences():
+    text = "Talks resume Oct. 31 at 10 a.m. with John Q. Public. The No. 2 executive left."
+    assert split(text) == ["Talks resume Oct. 31 at 10 a.m. with John Q. Public.", "The No. 2 executive left."]
+
+
+def test_no_split_inside_a_quote():
+    text = "She said, \u201cWe are ready. We will wait.\u201d Then she left."
+    assert split(text) == ["She said, \u201cWe are ready. We will wait.\u201d", "Then she left."]
+
+
+def test_a_lowercase_no_ends_a_sentence():
+    assert split("The union simply says no. And that is that.") == ["The union simply says no.", "And that is that."]
+
+
+def test_offsets_point_back_into_the_body():
+    body = "First paragraph here.\n\n  Second one. Third sentence!"
+    for span in [s for p in paragraphs(body) for s in sentences(p)]:
+        assert body[span.start : span.end] == span.text
+        assert isinstance(span, Span)
+
+
+def test_words_fold_numbers_and_possessives():
+    assert words("The guild\u2019s 5,507 ballots") == ["the", "guild", "5507", "ballots"]
+    assert content_stems("What did the negotiators say?") == ["negoti"]
