@@ -356,6 +356,33 @@ class Engine:
             self._bank[guild_id] = list(dict.fromkeys(bank))
         return self._bank[guild_id]
 
+    def complete(self, typed: str, guild_id: int | None = None, limit: int = 25) -> list[str]:
+        """Autocomplete: answerable questions close to what has been typed so far."""
+        found = fuzzy_rank(typed, self.question_bank(guild_id), limit)
+        typed = clean(typed)[:100]
+        if typed and typed not in found:
+            found = [typed, *found][:limit]  # what was typed always stays a choice
+        return found
+
+    def context_for(self, key: str, guild_id: int | None = None) -> str:
+        """The paragraph around an answer's sentence ("s12"), or a fact ("f3") with its source."""
+        if key.startswith("f") and key[1:].isdigit():
+            try:
+                fact = self.store.fact(int(key[1:]), guild_id)
+            except LookupError:
+                return ""
+            return f"{fact.text}\n\n{fact.citation}"
+        if key.startswith("s") and key[1:].isdigit():
+            row = self.store.sentences_by_id([int(key[1:])]).get(int(key[1:]))
+            if row is None:
+                return ""
+            self._refresh()
+            article = self._articles.get(row["article_id"])
+            if article is None or (article.guild_id is not None and article.guild_id != guild_id):
+                return ""
+            return f"{self.store.paragraph(row['article_id'], row['paragraph'])}\n\n\u2014 {article.citation}"
+        return ""
+
     def suggest(self, question: str, guild_id: int | None = None, limit: int = 3) -> list[str]:
         """Up to `limit` questions close to `question` that do have an answer."""
         found: list[str] = []

@@ -10,6 +10,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import os
+import re
 import sqlite3
 import threading
 from collections.abc import Callable, Iterable, Iterator
@@ -227,7 +229,33 @@ class Store:
         name: str = "article",
     ) -> IngestResult:
         """Add an article; the same text twice changes nothing. Raises ArticleError."""
-        parsed = ingest.parse_article(raw, overrides, name)
+        return self._save_parsed(ingest.parse_article(raw, overrides, name), path, guild_id=guild_id, added_by=added_by)
+
+    def add_article_bytes(
+        self,
+        data: bytes,
+        filename: str,
+        folder: Path,
+        *,
+        guild_id: int | None = None,
+        added_by: int | None = None,
+        overrides: dict[str, str] | None = None,
+    ) -> IngestResult:
+        """An uploaded article: checked, saved under `folder`, then ingested. Raises ArticleError."""
+        raw = ingest.read_text(data, filename)
+        parsed = ingest.parse_article(raw, overrides, filename)
+        safe = re.sub(r"[^\w.-]+", "-", Path(filename).name).strip("-.")[:80] or "article.txt"
+        if not safe.lower().endswith((".txt", ".md")):
+            safe += ".txt"
+        target = folder / str(guild_id or "global") / f"{parsed.sha256[:12]}-{safe}"
+        if not target.exists():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            partial = target.with_suffix(target.suffix + ".part")
+            partial.write_text(raw, encoding="utf-8")
+            os.replace(partial, target)
+        return self._save_parsed(parsed, display_path(target), guild_id=guild_id, added_by=added_by)
+
+    def _save_parsed(self, parsed: ingest.Parsed, path: str, *, guild_id: int | None, added_by: int | None) -> IngestResult:
         meta = parsed.meta
         with self._lock:
             same = self._rows(

@@ -19,3 +19,17 @@ def store(tmp_path: Path) -> Store:
 @pytest.fixture
 def engine(store: Store) -> Engine:
     return Engine(store)
+
+
+@pytest.fixture
+def settings(tmp_path: Path):
+    from bot.config import Settings
+
+    return Settings(db_path=tmp_path / "bot.db", articles_dir=tmp_path / "articles", mod_role="Strike captains")
+
+
+@pytest.fixture
+def simcord_bot(settings):
+    from bot.client import create_bot
+
+    return create_bot(settings.db_path, settings)

@@ -1,0 +1,124 @@
+"""The Discord bot: built from a knowledge base, cogs loaded one by one."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.config import Settings
+from knowledge.answer import Engine
+from knowledge.store import Store
+
+log = logging.getLogger(__name__)
+
+EXTENSIONS = ("bot.cogs.ask", "bot.cogs.facts", "bot.cogs.articles", "bot.cogs.admin")
+T = TypeVar("T")
+
+
+class StrikeBot(commands.Bot):
+    """Holds the engine; every cog reaches the core through `bot.core`."""
+
+    def __init__(self, engine: Engine, settings: Settings) -> None:
+        intents = discord.Intents.default()
+        # Mentions and DMs carry their text without the privileged intent;
+        # answering every "?" in chosen channels needs it.
+        intents.message_content = bool(settings.answer_channels)
+        super().__init__(
+            command_prefix=commands.when_mentioned,
+            intents=intents,
+            allowed_mentions=discord.AllowedMentions.none(),
+            help_command=None,
+        )
+        self.engine = engine
+        self.settings = settings
+        self._work = asyncio.Semaphore(settings.max_concurrent)
+        self.tree.on_error = self.on_tree_error
+
+    async def core(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
+        """Run a core call off the event loop, a bounded number at a time."""
+        async with self._work:
+            return await asyncio.to_thread(fn, *args, **kwargs)
+
+    async def setup_hook(self) -> None:
+        for name in EXTENSIONS:
+            try:
+                await self.load_extension(name)
+            except Exception:
+                log.exception("extension %s failed to load; the others go on", name)
+        if self.settings.test_guild:
+            guild = discord.Object(self.settings.test_guild)
+            self.tree.copy_global_to(guild=guild)
+            await self.tree.sync(guild=guild)
+        else:
+            await self.tree.sync()
+
+    async def on_ready(self) -> None:
+        log.info("logged in as %s (%s)", self.user, getattr(self.user, "id", "?"))
+
+    async def on_tree_error(self, interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
+        """The last line: errors no cog handled are logged and answered politely."""
+        from bot.render import error_message
+
+        original = getattr(error, "original", error)
+        message, expected = error_message(original)
+        if not expected:
+            log.error(
+                "command %s failed:\n%s",
+                interaction.command.qualified_name if interaction.command else "?",
+                "".join(traceback.format_exception(original)),
+            )
+        await send_ephemeral(interaction, message)
+
+
+async def send_ephemeral(interaction: discord.Interaction, message: str) -> None:
+    try:
+        if interaction.response.is_done():
+            await interaction.followup.send(message[:2000], ephemeral=True)
+        else:
+            await interaction.response.send_message(message[:2000], ephemeral=True)
+    except discord.HTTPException:
+        log.warning("could not tell the member about an error", exc_info=True)
+
+
+def create_bot(db_path: str | Path | None = None, settings: Settings | None = None) -> StrikeBot:
+    """The whole bot, not connected: the entry point owns the store and hands it over."""
+    settings = settings or Settings.from_env(Path(db_path) if db_path else None)
+    store = Store(db_path or settings.db_path)
+    return StrikeBot(Engine(store), settings)
+
+
+NO_TOKEN = """\
+strikebot: no DISCORD_TOKEN is set, so the bot cannot connect.
+
+To run it on Discord:
+  1. Open https://discord.com/developers/applications, create an application,
+     open "Bot", and reset/copy its token.
+  2. Invite it with the scopes "bot" and "applications.commands" and the
+     permissions Send Messages, Embed Links, Attach Files, Read Message History.
+  3. export DISCORD_TOKEN=...   (see .env.example for the other settings)
+     python -m bot run
+
+Without Discord, the same answers are available offline:
+  python -m bot chat
+  python -m bot ask "What did the WGA president say about a strike?"
+"""
+
+
+def run(db_path: Path) -> int:
+    settings = Settings.from_env(db_path)
+    if not settings.token:
+        print(NO_TOKEN, file=sys.stderr)
+        return 2
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    bot = create_bot(db_path, settings)
+    bot.run(settings.token, log_handler=None)
+    return 0

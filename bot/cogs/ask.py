@@ -1,0 +1,165 @@
+"""Members ask: /ask, mentions, answer channels, and the buttons under answers."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from typing import Any
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.client import StrikeBot
+from bot.render import answer_embed, answer_key, clip, error_message
+from knowledge.answer import QuestionError
+from knowledge.models import Answer
+
+log = logging.getLogger(__name__)
+ACK_SECONDS = 2.0  # answer directly if the core is this quick; otherwise defer first
+
+
+class ContextButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"sb:ctx:(?P<key>[sf]\d+)"):
+    """Shows the paragraph around an answer, privately."""
+
+    def __init__(self, key: str) -> None:
+        super().__init__(discord.ui.Button(label="Show context", style=discord.ButtonStyle.secondary, custom_id=f"sb:ctx:{key}"))
+        self.key = key
+
+    @classmethod
+    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Button[Any], match: re.Match[str], /) -> ContextButton:  # noqa: ANN102
+        return cls(match["key"])
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        bot: StrikeBot = interaction.client  # type: ignore[assignment]
+        text = await bot.core(bot.engine.context_for, self.key, interaction.guild_id)
+        await interaction.response.send_message(clip(text or "No context is stored for this answer.", 2000), ephemeral=True)
+
+
+class VoteButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"sb:vote:(?P<up>[01]):(?P<key>[sf]\d+)"):
+    """Helpful / not helpful; one vote per member and answer, stored."""
+
+    def __init__(self, helpful: bool, key: str) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label="Helpful" if helpful else "Not helpful",
+                style=discord.ButtonStyle.success if helpful else discord.ButtonStyle.secondary,
+                custom_id=f"sb:vote:{int(helpful)}:{key}",
+            )
+        )
+        self.helpful = helpful
+        self.key = key
+
+    @classmethod
+    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Button[Any], match: re.Match[str], /) -> VoteButton:  # noqa: ANN102
+        return cls(match["up"] == "1", match["key"])
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        bot: StrikeBot = interaction.client  # type: ignore[assignment]
+        question = ""
+        if interaction.message and interaction.message.embeds:
+            question = (interaction.message.embeds[0].title or "").removeprefix("Q: ")
+        await bot.core(bot.engine.store.vote, interaction.user.id, interaction.guild_id, question, self.key, self.helpful)
+        await interaction.response.send_message("Thanks, your vote is recorded.", ephemeral=True)
+
+
+class SuggestionSelect(discord.ui.DynamicItem[discord.ui.Select[Any]], template=r"sb:suggest"):
+    """The close questions offered when there is no sourced answer."""
+
+    def __init__(self, suggestions: list[str] | None = None) -> None:
+        options = [discord.SelectOption(label=clip(s, 100), value=clip(s, 100)) for s in (suggestions or [])] or [
+            discord.SelectOption(label="(none)", value="(none)")
+        ]
+        super().__init__(discord.ui.Select(placeholder="Try one of these questions", options=options, custom_id="sb:suggest"))
+
+    @classmethod
+    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Select[Any], match: re.Match[str], /) -> SuggestionSelect:  # noqa: ANN102
+        return cls([o.value for o in item.options])
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        bot: StrikeBot = interaction.client  # type: ignore[assignment]
+        values = interaction.data.get("values", []) if interaction.data else []
+        question = str(values[0]) if values else ""
+        answer = await bot.core(bot.engine.ask, question, interaction.guild_id)
+        await interaction.response.send_message(embed=answer_embed(answer), view=answer_view(answer), ephemeral=True)
+
+
+def answer_view(answer: Answer) -> discord.ui.View:
+    view = discord.ui.View(timeout=None)
+    if answer.answered:
+        key = answer_key(answer)
+        view.add_item(ContextButton(key))
+        view.add_item(VoteButton(True, key))
+        view.add_item(VoteButton(False, key))
+    elif answer.suggestions:
+        view.add_item(SuggestionSelect(list(answer.suggestions)))
+    return view
+
+
+class Ask(commands.Cog):
+    def __init__(self, bot: StrikeBot) -> None:
+        self.bot = bot
+
+    async def _answer(self, question: str, guild_id: int | None) -> Answer:
+        answer = await self.bot.core(self.bot.engine.ask, question, guild_id)
+        if not answer.answered:
+            await self.bot.core(self.bot.engine.store.log_unanswered, answer.question, guild_id)
+        return answer
+
+    @app_commands.command(name="ask")
+    @app_commands.describe(question="Your question about the strike or the negotiations")
+    @app_commands.checks.cooldown(5, 30.0, key=lambda i: (i.guild_id, i.user.id))
+    async def ask(self, interaction: discord.Interaction, question: str) -> None:
+        """Ask about the strike; the answer is a sourced quote or figure."""
+        work = asyncio.ensure_future(self._answer(question, interaction.guild_id))
+        done, _ = await asyncio.wait({work}, timeout=ACK_SECONDS)
+        if not done:
+            await interaction.response.defer(thinking=True)
+        try:
+            answer = await work
+        except QuestionError as error:
+            message, _ = error_message(error)
+            if interaction.response.is_done():
+                await interaction.followup.send(message, ephemeral=True)
+            else:
+                await interaction.response.send_message(message, ephemeral=True)
+            return
+        if interaction.response.is_done():
+            await interaction.followup.send(embed=answer_embed(answer), view=answer_view(answer))
+        else:
+            await interaction.response.send_message(embed=answer_embed(answer), view=answer_view(answer))
+
+    @ask.autocomplete("question")
+    async def ask_autocomplete(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+        questions = self.bot.engine.complete(current[:200], interaction.guild_id)
+        return [app_commands.Choice(name=clip(q, 100), value=clip(q, 100)) for q in questions[:25]]
+
+    @commands.Cog.listener()
+    async def on_message(self, message: discord.Message) -> None:
+        """A mention of the bot with a question, or a "?" in an answer channel."""
+        if message.author.bot or self.bot.user is None:
+            return
+        mentioned = self.bot.user in message.mentions
+        in_channel = message.channel.id in self.bot.settings.answer_channels and message.content.rstrip().endswith("?")
+        if not (mentioned or in_channel):
+            return
+        question = re.sub(rf"<@!?{self.bot.user.id}>", "", message.content).strip()
+        guild_id = message.guild.id if message.guild else None
+        try:
+            answer = await self._answer(question, guild_id)
+        except QuestionError as error:
+            if mentioned:
+                await message.reply(str(error), mention_author=False)
+            return
+        except Exception:
+            log.exception("answering a message failed")
+            return
+        if in_channel and not mentioned and not answer.answered:
+            return  # stay quiet in busy channels rather than say "no answer" to every question
+        await message.reply(embed=answer_embed(answer), view=answer_view(answer), mention_author=False)
+
+
+async def setup(bot: StrikeBot) -> None:
+    bot.add_dynamic_items(ContextButton, VoteButton, SuggestionSelect)
+    await bot.add_cog(Ask(bot))

@@ -1,0 +1,213 @@
+"""The real discord.py bot, driven offline through simcord: slash commands,
+permissions, components and gateway events."""
+
+from __future__ import annotations
+
+import discord
+import pytest
+from discord import app_commands
+
+from knowledge.ingest import ArticleError
+from tests.conftest import DATA
+
+MEMBER_COMMANDS = {"ask"}
+MOD_COMMANDS = {"fact add", "fact edit", "fact retire", "fact restore", "fact list", "fact history", "article add", "unanswered", "kb export", "kb import"}
+
+
+@pytest.fixture
+def server(simcord_env):
+    guild = simcord_env.create_guild(name="Writers")
+    channel = guild.create_text_channel("strike-talk")
+    mods = guild.create_role("Mods", permissions=discord.Permissions(manage_messages=True))
+    captains = guild.create_role("Strike captains")
+    member = guild.add_member(simcord_env.create_user("member"))
+    mod = guild.add_member(simcord_env.create_user("mod"), roles=[mods])
+    captain = guild.add_member(simcord_env.create_user("captain"), roles=[captains])
+    return guild, channel, member, mod, captain
+
+
+def pings(env, channel) -> list[tuple[list[int], list[int], bool]]:
+    """What every message the bot sent in `channel` actually pinged."""
+    out = []
+    for message in channel.history():
+        if message.author.id == env.bot.user.id:
+            stored = env.backend.get_message(channel.id, message.id)
+            out.append((list(stored.ping_user_ids), list(stored.ping_role_ids), stored.mention_everyone))
+    return out
+
+
+def last(result):
+    """The message a member finally sees: the last follow-up, or the response."""
+    return result.followups[-1] if result.followups else result.response
+
+
+def embed_text(result) -> str:
+    message = result.response if result.response else result.followups[0]
+    return "\n".join([e.title or "" for e in message.embeds] + [e.description or "" for e in message.embeds] + [
+        f.value for e in message.embeds for f in e.fields
+    ]) + (message.content or "")
+
+
+async def test_commands_sync_and_members_see_only_ask(simcord_env, server):
+    _, channel, member, mod, _ = server
+    assert set(member.available_commands(channel)) == MEMBER_COMMANDS
+    assert set(mod.available_commands(channel)) >= MEMBER_COMMANDS | MOD_COMMANDS
+
+
+async def test_a_member_asks_and_gets_a_sourced_answer(simcord_env, server):
+    _, channel, member, _, _ = server
+    result = await member.slash(channel, "ask", question="What percentage of members voted to authorize a strike?")
+    text = embed_text(result)
+    assert "90.3%" in text and "Variety (outlet inferred)" in text and "Oct. 22, 2007" in text
+    assert not result.ephemeral
+
+
+async def test_no_answer_offers_close_questions_and_is_logged_without_ids(simcord_env, server):
+    _, channel, member, mod, _ = server
+    result = await member.slash(channel, "ask", question="Who won the Super Bowl?")
+    assert "No sourced answer" in embed_text(result)
+    assert result.response.components  # the select of close questions
+    rows = simcord_env.bot.engine.store.db["unanswered"].rows
+    assert [r["question"] for r in rows] == ["Who won the Super Bowl?"]
+    assert "user_id" not in simcord_env.bot.engine.store.db["unanswered"].columns_dict
+    listed = await mod.slash(channel, "unanswered")
+    assert "Super Bowl" in listed.response.embeds[0].description
+
+
+async def expose_to_everyone(env, guild, name: str) -> None:
+    """What a server admin can do in Server Settings > Integrations."""
+    command = next(c for c in await env.bot.tree.fetch_commands() if c.name == name)
+    guild.set_command_permissions(command, {guild.default_role: True})
+
+
+async def test_a_member_cannot_run_moderator_commands_even_if_shown_them(simcord_env, server):
+    guild, channel, member, _, _ = server
+    await expose_to_everyone(simcord_env, guild, "fact")
+    assert "fact add" in member.available_commands(channel)
+    result = await member.slash(channel, "fact add", text="Strike pay is $900 a week.", source="rumour")
+    assert result.ephemeral and "Only moderators" in result.response.content
+    assert all(isinstance(e, app_commands.CheckFailure) for e in simcord_env.errors)
+    assert simcord_env.bot.engine.store.db["facts"].count == 0
+
+
+async def test_a_moderator_fact_reaches_that_guild_only(simcord_env, server):
+    _, channel, member, mod, _ = server
+    added = await mod.slash(channel, "fact add", text="Strike pay is $400 a week from week three.", source="https://example.org/pay",
+                            questions="How much is strike pay?", source_type="union statement")
+    assert added.ephemeral and "Added" in added.response.content
+    answer = await member.slash(channel, "ask", question="how much is strike pay")
+    assert "$400 a week" in embed_text(answer) and "added by a moderator" in embed_text(answer)
+    other_guild = simcord_env.create_guild(name="Elsewhere")
+    other_channel = other_guild.create_text_channel("general")
+    outsider = other_guild.add_member(simcord_env.create_user("outsider"))
+    elsewhere = await outsider.slash(other_channel, "ask", question="how much is strike pay")
+    assert "$400" not in embed_text(elsewhere)
+
+
+async def test_a_moderator_by_role_can_add_facts(simcord_env, server):
+    guild, channel, _, _, captain = server
+    assert "fact add" not in captain.available_commands(channel)  # hidden until the admin allows the role
+    await expose_to_everyone(simcord_env, guild, "fact")
+    result = await captain.slash(channel, "fact add", text="Picket lines start at 6 a.m.", source="captain memo")
+    assert "Added" in result.response.content
+
+
+async def test_mentions_in_facts_and_questions_ping_nobody(simcord_env, server):
+    guild, channel, member, mod, _ = server
+    role = guild.create_role("Pingable", mentionable=True)
+    nasty = f"@everyone @here <@{member.id}> <@&{role.id}> strike pay is $400"
+    await mod.slash(channel, "fact add", text=nasty, source=f"<@{mod.id}> @everyone", questions="@everyone strike pay?")
+    await member.slash(channel, "ask", question=f"@everyone <@{mod.id}> <@&{role.id}> what is strike pay?")
+    await member.send(channel, f"<@{simcord_env.bot.user.id}> @everyone what is strike pay? <@&{role.id}>")
+    sent = pings(simcord_env, channel)
+    assert sent, "the bot said something"
+    assert all(users == [] and roles == [] and not everyone for users, roles, everyone in sent)
+
+
+@pytest.mark.parametrize("question, expected", [("", "Please ask a question"), ("   ", "Please ask a question"), ("why " * 1250, "under 500")])
+async def test_bad_questions_get_a_clear_reply(simcord_env, server, question, expected):
+    _, channel, member, _, _ = server
+    result = await member.slash(channel, "ask", question=question)
+    assert result.ephemeral and expected in result.response.content
+
+
+async def test_the_cooldown_holds_and_then_lifts(simcord_env, server):
+    _, channel, member, _, _ = server
+    for _ in range(5):
+        ok = await member.slash(channel, "ask", question="how many ballots were cast")
+        assert "5,507" in embed_text(ok)
+    limited = await member.slash(channel, "ask", question="how many ballots were cast")
+    assert limited.ephemeral and "try again" in limited.response.content
+    assert all(isinstance(e, app_commands.CommandOnCooldown) for e in simcord_env.errors)
+    await simcord_env.advance_time(31)
+    again = await member.slash(channel, "ask", question="how many ballots were cast")
+    assert "5,507" in embed_text(again)
+
+
+@pytest.mark.parametrize("typed", ["", "Verrone", "wht did the presdent say", "x" * 150])
+async def test_autocomplete_offers_between_1_and_25_choices(simcord_env, server, typed):
+    _, channel, member, _, _ = server
+    choices = await member.autocomplete(channel, "ask", "question", typed)
+    assert 1 <= len(choices) <= 25
+    assert all(len(c["name"]) <= 100 for c in choices)
+
+
+async def test_a_retired_fact_is_not_answered_and_can_be_restored(simcord_env, server):
+    _, channel, member, mod, _ = server
+    await mod.slash(channel, "fact add", text="The strike fund holds $8 million.", source="treasurer report", questions="How big is the strike fund?")
+    fact_id = simcord_env.bot.engine.store.facts(channel_guild(server))[0].id
+    await mod.slash(channel, "fact retire", fact=fact_id)
+    gone = await member.slash(channel, "ask", question="How big is the strike fund?")
+    assert "$8 million" not in embed_text(gone)
+    await mod.slash(channel, "fact restore", fact=fact_id)
+    back = await member.slash(channel, "ask", question="How big is the strike fund?")
+    assert "$8 million" in embed_text(back)
+    history = await mod.slash(channel, "fact history", fact=fact_id)
+    assert [w for w in ("add", "retire", "restore") if w in history.response.embeds[0].description] == ["add", "retire", "restore"]
+
+
+def channel_guild(server) -> int:
+    return server[0].id
+
+
+async def test_an_attached_article_becomes_answerable(simcord_env, server):
+    _, channel, member, mod, _ = server
+    data = (DATA / "transit-strike.txt").read_bytes()
+    added = await mod.slash(channel, "article add", file=("transit.txt", data))
+    assert "Added article" in last(added).content
+    answer = await member.slash(channel, "ask", question="What percentage of drivers rejected the offer?")
+    assert "71.6%" in embed_text(answer) and "Harbor City Ledger" in embed_text(answer)
+
+
+async def test_a_binary_attachment_is_refused_politely(simcord_env, server):
+    _, channel, _, mod, _ = server
+    result = await mod.slash(channel, "article add", file=("bad.txt", b"\x00\x01binary"))
+    assert result.ephemeral
+    assert "binary" in last(result).content
+    assert simcord_env.bot.engine.store.db["articles"].count == 3
+    assert [type(e.original) for e in simcord_env.errors] == [ArticleError]
+
+
+async def test_mentioning_the_bot_gets_a_reply(simcord_env, server):
+    _, channel, member, _, _ = server
+    await member.send(channel, f"<@{simcord_env.bot.user.id}> what did Handel say about net profits?")
+    reply = channel.last_message
+    assert reply.author.id == simcord_env.bot.user.id
+    assert "casting couch" in reply.embeds[0].description
+
+
+async def test_buttons_show_context_and_store_votes(simcord_env, server):
+    _, channel, member, _, _ = server
+    result = await member.slash(channel, "ask", question="how many ballots were cast")
+    context = await member.click(result.response, label="Show context")
+    assert context.ephemeral and "5,507" in context.response.content
+    vote = await member.click(result.response, label="Helpful")
+    assert vote.ephemeral
+    assert simcord_env.bot.engine.store.db["votes"].count == 1
+
+
+async def test_ask_works_in_dms_and_moderator_commands_do_not(simcord_env):
+    user = simcord_env.create_user("dm-user")
+    result = await user.slash("ask", question="how many ballots were cast")
+    assert "5,507" in embed_text(result)
+    assert "fact add" not in user.available_commands()
