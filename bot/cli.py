@@ -97,6 +97,11 @@ def cmd_chat(args: argparse.Namespace) -> int:
 def cmd_run(args: argparse.Namespace) -> int:
     from bot.client import run
 
+    seed = os.environ.get("STRIKEBOT_SEED_DB")
+    if seed and not Path(args.db).exists() and Path(seed).exists():
+        # The image ships a database built at build time; a new volume starts from it.
+        Path(args.db).parent.mkdir(parents=True, exist_ok=True)
+        Store(seed, bundled=False).backup(Path(args.db))
     return run(args.db)
 
 

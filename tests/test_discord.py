@@ -211,3 +211,24 @@ async def test_ask_works_in_dms_and_moderator_commands_do_not(simcord_env):
     result = await user.slash("ask", question="how many ballots were cast")
     assert "5,507" in embed_text(result)
     assert "fact add" not in user.available_commands()
+
+
+async def test_an_unexpected_error_is_logged_and_answered_politely(simcord_env, server, caplog, monkeypatch):
+    _, channel, member, _, _ = server
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(simcord_env.bot.engine, "ask", broken)
+    result = await member.slash(channel, "ask", question="how many ballots were cast")
+    assert result.ephemeral and "something went wrong" in last(result).content
+    assert "Traceback" in caplog.text and "disk on fire" in caplog.text
+    assert [type(e.original) for e in simcord_env.errors] == [RuntimeError]
+
+
+async def test_a_long_answer_fits_discord_limits(simcord_env, server):
+    _, channel, member, mod, _ = server
+    await mod.slash(channel, "fact add", text="Strike pay rules: " + "a" * 1400, source="s" * 450, questions="What are the strike pay rules?")
+    result = await member.slash(channel, "ask", question="What are the strike pay rules?")
+    embed = result.response.embeds[0]
+    assert len(embed.description) <= 4096 and all(len(f.value) <= 1024 for f in embed.fields) and len(embed) <= 6000
