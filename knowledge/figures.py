@@ -83,7 +83,7 @@ def find_figures(sentence: str) -> list[FigureMatch]:
     """Every figure in `sentence`, left to right; ranges and alternatives joined."""
     found: list[FigureMatch] = []
     for match in _FIGURE_RE.finditer(sentence):
-        kind = next(k for k, v in match.groupdict().items() if v is not None).rstrip("0123456789")
+        kind = (match.lastgroup or "count").rstrip("0123456789")
         text = match.group()
         if kind == "count" and _NOT_A_COUNT_BEFORE.search(sentence[: match.start()]):
             continue

@@ -45,6 +45,9 @@ _UNNAMED_RE = re.compile(
     rf"\b(?:a|an|one|another|the)\s+(?:(?!said\b|says\b)[\w\u2019'-]+\s+){{0,3}}(?:{SOURCE_NOUNS})\b"
     r"(?:\s+(?:familiar with|close to|involved in|at|with|from|of)\s+(?:the\s+)?[\w\u2019'-]+(?:\s+[A-Z][\w-]+)?)?"
 )
+_REVERSE_ROLE_RE = re.compile(r"((?:[\w\u2019'&-]+\s+){0,5}?[\w-]+),\s*$")
+_APPOSITION_END_RE = re.compile(r"([^,\u2014]+),\s*([^,\u2014]+),$")
+_SOURCE_NOUN_RE = re.compile(rf"\b(?:{SOURCE_NOUNS})\b")
 _NAME_TOKEN = r"(?!(?:Jr|Sr)\b)(?:[A-Z][a-z]+(?:[-'\u2019][A-Z]?[a-z]+)?|Mc[A-Z][a-z]+|[A-Z]\.)"
 _NAME_RE = re.compile(rf"{_NAME_TOKEN}(?:\s+{_NAME_TOKEN}){{1,7}}(?:,?\s+(?:Jr\.|Sr\.|III|II|IV)(?![a-z]))?")
 _PRONOUNS = {"he": "he", "she": "she", "him": "he", "her": "she"}
@@ -120,14 +123,18 @@ class _Cast:
         return person
 
 
+_QUOTE_MARK_RE = re.compile(r'[\u201c\u201d"]')
+
+
 def _quote_spans(text: str) -> list[tuple[int, int]]:
     """(start, end) of each double-quoted run, the marks included."""
     spans = []
     opening = None
-    for i, ch in enumerate(text):
+    for match in _QUOTE_MARK_RE.finditer(text):
+        ch, i = match.group(), match.start()
         if ch == "\u201c" or (ch == '"' and opening is None):
             opening = i
-        elif (ch == "\u201d" or ch == '"') and opening is not None:
+        elif opening is not None:
             spans.append((opening, i + 1))
             opening = None
     if opening is not None and len(text) - opening > 20:
@@ -160,7 +167,7 @@ def _split_name(phrase: str) -> tuple[str, str] | None:
 
 def _title_before(text: str, at: int) -> str:
     """The run of title words ending just before offset `at` ("WGA West president")."""
-    tokens = re.findall(r"\S+", text[:at])
+    tokens = text[max(0, at - 120) : at].split()
     picked: list[str] = []
     for token in reversed(tokens[-6:]):
         bare = token.rstrip(",;:")
@@ -200,7 +207,8 @@ def _find_people(sentences: list[Span], cast: _Cast) -> None:
                 cast.add(name, title, index)
                 continue
             # "The authority's chief negotiator, Jane Doe, said"
-            reverse = re.search(r"((?:[\w\u2019'&-]+\s+){0,5}?[\w-]+),\s*$", text[:offset])
+            head = text[max(0, offset - 120) : offset]
+            reverse = _REVERSE_ROLE_RE.search(head) if head.rstrip().endswith(",") else None
             if reverse and _ROLE_WORD_RE.match(reverse.group(1).split()[-1]) and text[match.end() :].startswith(","):
                 role = re.sub(r"^(?:the|a|an)\s+", "", reverse.group(1), flags=re.IGNORECASE)
                 role = role.split(" and ")[-1]
@@ -219,10 +227,10 @@ def _find_people(sentences: list[Span], cast: _Cast) -> None:
 def _noun_phrase_before(frame: str, at: int) -> str:
     """The speaker phrase ending just before a speech verb at offset `at`."""
     head = frame[:at].rstrip()
-    apposition = re.search(r"([^,\u2014]+),\s*([^,\u2014]+),$", head)
+    apposition = _APPOSITION_END_RE.search(head[-200:])
     if apposition and any(_ROLE_WORD_RE.match(w) for w in apposition.group(2).split()):
-        head = head[: apposition.start(2)].rstrip().rstrip(",")
-    tokens = re.findall(r"[^\s]+", head)
+        head = head[: len(head) - len(head[-200:]) + apposition.start(2)].rstrip().rstrip(",")
+    tokens = head[-200:].split()
     picked: list[str] = []
     for token in reversed(tokens[-9:]):
         if token.endswith((",", ";", ":", "\u201d", '"', "\u2014", ")")) and picked:
@@ -293,18 +301,28 @@ def _resolve(phrase: str, cast: _Cast, mentions: list[tuple[int, str]], at: int)
     return None
 
 
+_CAPITALISED_RUN_RE = re.compile(r"(?<![\w-])[A-Z][\w\u2019'.-]*(?:\s+[A-Z][\w\u2019'.-]*)*")
+
+
 def _mentions(sentences: list[Span], cast: _Cast) -> list[tuple[int, str]]:
     """(document offset, person key) for every mention of a person or unnamed source."""
     found: list[tuple[int, str]] = []
+    keys: dict[str, str] = {}
+    for person in cast.people.values():
+        keys[person.name] = person.name
+        keys.setdefault(cast.surname(person.name), person.name)
     for sentence in sentences:
-        for person in cast.people.values():
-            names = {person.name, cast.surname(person.name)}
-            for name in names:
-                for match in re.finditer(rf"(?<![\w-]){re.escape(name)}(?![\w-])", sentence.text):
-                    found.append((sentence.start + match.start(), person.name))
-        for match in _UNNAMED_RE.finditer(sentence.text):
-            if not match.group().lower().startswith("the "):
-                found.append((sentence.start + match.start(), match.group()))
+        if keys:
+            for run in _CAPITALISED_RUN_RE.finditer(sentence.text):
+                # The whole run ("Nick Counter"), else its last word ("Counter's" -> "Counter").
+                text = run.group().rstrip(".,")
+                key = keys.get(text) or keys.get(re.sub(r"[\u2019']s$", "", text.split()[-1]))
+                if key:
+                    found.append((sentence.start + run.start(), key))
+        if _SOURCE_NOUN_RE.search(sentence.text):
+            for match in _UNNAMED_RE.finditer(sentence.text):
+                if not match.group().lower().startswith("the "):
+                    found.append((sentence.start + match.start(), match.group()))
     found.sort()
     return found
 

@@ -143,12 +143,17 @@ def _m005_facts_vocab(db: sqlite_utils.Database) -> None:
     db.execute("CREATE VIRTUAL TABLE IF NOT EXISTS facts_vocab USING fts5vocab(facts_fts, 'row')")
 
 
+def _m006_article_paths(db: sqlite_utils.Database) -> None:
+    db["articles"].create_index(["path", "guild_id"], if_not_exists=True)
+
+
 MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("001_articles", _m001_articles),
     ("002_facts", _m002_facts),
     ("003_meta", _m003_meta),
     ("004_feedback", _m004_feedback),
     ("005_facts_vocab", _m005_facts_vocab),
+    ("006_article_paths", _m006_article_paths),
 ]
 
 
@@ -231,6 +236,40 @@ class Store:
         """Add an article; the same text twice changes nothing. Raises ArticleError."""
         return self._save_parsed(ingest.parse_article(raw, overrides, name), path, guild_id=guild_id, added_by=added_by)
 
+    def ingest_many(
+        self, items: Iterable[tuple[str, str]], *, guild_id: int | None = None, batch: int = 200, workers: int = 0
+    ) -> Iterator[IngestResult]:
+        """Bulk ingest of (path, text) pairs: parsed in worker processes, written in batches.
+
+        Each batch is one transaction, so an interrupted bulk load leaves whole
+        articles only. Articles that fail to parse are reported, not fatal.
+        """
+        from concurrent.futures import ProcessPoolExecutor
+
+        workers = workers or max(1, min(4, os.cpu_count() or 1))
+        pending: list[tuple[str, ingest.Parsed | Exception]] = []
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            chunk: list[tuple[str, str]] = []
+            for item in items:
+                chunk.append(item)
+                if len(chunk) == batch:
+                    pending = list(zip([p for p, _ in chunk], pool.map(_parse_quietly, [t for _, t in chunk], chunksize=16), strict=True))
+                    yield from self._save_batch(pending, guild_id)
+                    chunk = []
+            if chunk:
+                pending = list(zip([p for p, _ in chunk], pool.map(_parse_quietly, [t for _, t in chunk], chunksize=16), strict=True))
+                yield from self._save_batch(pending, guild_id)
+
+    def _save_batch(self, parsed: list[tuple[str, ingest.Parsed | Exception]], guild_id: int | None) -> list[IngestResult]:
+        results = []
+        with self._write():
+            for path, item in parsed:
+                if isinstance(item, Exception):
+                    results.append(IngestResult("error", 0, "", path, str(item)))
+                    continue
+                results.append(self._save_parsed(item, path, guild_id=guild_id, added_by=None))
+        return results
+
     def add_article_bytes(
         self,
         data: bytes,
@@ -289,13 +328,25 @@ class Store:
             self.db.execute(f"delete from {table} where article_id = ?", [article_id])
 
     def _save_derived(self, article_id: int, parsed: ingest.Parsed) -> None:
-        ids: dict[int, int] = {}
-        for sentence in parsed.sentences:
-            ids[int(sentence["position"])] = self.db["sentences"].insert({**sentence, "article_id": article_id}).last_pk
+        """Sentences, quotes, figures and people in bulk (inside the caller's transaction)."""
+        conn = self.db.conn
+        first = conn.execute("select coalesce(max(id), 0) + 1 from sentences").fetchone()[0]
+        ids = {int(row["position"]): first + i for i, row in enumerate(parsed.sentences)}
+        conn.executemany(
+            "insert into sentences (id, article_id, position, paragraph, start, [end], text, terms) values (?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                (ids[int(r["position"])], article_id, r["position"], r["paragraph"], r["start"], r["end"], r["text"], r["terms"])
+                for r in parsed.sentences
+            ],
+        )
         for table, rows in (("quotes", parsed.quotes), ("figures", parsed.figures), ("people", parsed.people)):
-            self.db[table].insert_all(
-                ({**{k: v for k, v in row.items() if k != "position"}, "article_id": article_id, "sentence_id": ids[int(row["position"])]} for row in rows),
-                batch_size=500,
+            if not rows:
+                continue
+            columns = [k for k in rows[0] if k != "position"]
+            conn.executemany(
+                f"insert into {table} (article_id, sentence_id, {', '.join(f'[{c}]' for c in columns)}) "
+                f"values (?, ?, {', '.join('?' * len(columns))})",
+                [(article_id, ids[int(r["position"])], *(r[c] for c in columns)) for r in rows],
             )
 
     def _rederive_if_stale(self) -> None:
@@ -629,6 +680,13 @@ class Store:
                 self.db.conn.backup(dest)
             finally:
                 dest.close()
+
+
+def _parse_quietly(raw: str) -> ingest.Parsed | Exception:
+    try:
+        return ingest.parse_article(raw)
+    except ingest.ArticleError as error:
+        return error
 
 
 def _check_fact(text: str, source: str, questions: Iterable[str], source_type: str) -> tuple[str, str, list[str], str]:

@@ -101,6 +101,7 @@ _QUOTE_FOLD = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201
 
 WORD_RE = re.compile(r"\$?\d[\d,]*(?:\.\d+)?%?|[^\W\d_]+(?:['\u2019][^\W\d_]+)*", re.UNICODE)
 
+_LAST_TOKEN_RE = re.compile(r"([\w.]+)$")
 _BOUNDARY_RE = re.compile(r"[.!?]+[\"\u201d\u2019')\]]*(?=\s+)")
 
 
@@ -175,7 +176,7 @@ def _ends_sentence(text: str, match: re.Match[str]) -> bool:
         return False
     if match.group() != ".":
         return True
-    before = re.search(r"([\w.]+)$", text[: match.start()])
+    before = _LAST_TOKEN_RE.search(text[max(0, match.start() - 30) : match.start()])
     if not before:
         return True
     token = before.group(1).lower()
