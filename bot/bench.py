@@ -1,38 +1,39 @@
-"""`strikebot bench`: answer latency, start-up time, and the naive baseline, printed as a table."""
+"""`strikebot bench`: how answering grows with the knowledge base.
+
+For each size it builds a knowledge base (the bundled articles plus synthetic
+articles and moderator facts), then prints ingest throughput, database size,
+answer and autocomplete latency, the naive baseline on the same corpus,
+start-up time to the first answer and peak memory. Each size is measured in a
+fresh process so that memory and start-up are its own.
+"""
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
+import resource
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
-from rapidfuzz import fuzz, process, utils
-
-from knowledge.answer import Engine
 from knowledge.store import PROJECT_ROOT, Store
 
 QUESTIONS_FILE = PROJECT_ROOT / "tests" / "data" / "heldout.jsonl"
+DEV_SET = PROJECT_ROOT.parent / "shared" / "eval" / "dev.jsonl"
+SCORER = PROJECT_ROOT.parent / "shared" / "eval" / "score.py"
 
 
 def percentile(values: list[float], pct: float) -> float:
     ordered = sorted(values)
-    index = min(len(ordered) - 1, max(0, round(pct / 100 * (len(ordered) - 1))))
-    return ordered[index]
+    return ordered[min(len(ordered) - 1, max(0, round(pct / 100 * (len(ordered) - 1))))]
 
 
-def sample_questions(engine: Engine) -> list[str]:
-    """Questions of every kind: the held-out set shipped with the tests, and the bank."""
-    questions = []
-    if QUESTIONS_FILE.exists():
-        questions = [json.loads(line)["question"] for line in QUESTIONS_FILE.read_text().splitlines() if line.strip()]
-    return questions + engine.question_bank()[:30]
-
-
-def timed(fn, items: list[str], repeat: int) -> list[float]:  # noqa: ANN001
+def timed(fn: Callable[[str], Any], items: list[str], repeat: int) -> list[float]:
     samples = []
     for _ in range(repeat):
         for item in items:
@@ -42,59 +43,165 @@ def timed(fn, items: list[str], repeat: int) -> list[float]:  # noqa: ANN001
     return samples
 
 
-def startup_seconds(db: Path) -> float:
-    """Wall time of a fresh process answering one question from an existing knowledge base."""
+def questions() -> list[str]:
+    """Questions of every kind, including some with no answer: the held-out set the tests ship."""
+    lines = QUESTIONS_FILE.read_text().splitlines() if QUESTIONS_FILE.exists() else []
+    found = [json.loads(line)["question"] for line in lines if line.strip()]
+    return found + ["How many ballots were cast?", "wat did the network exec say abt a work stopage", "Who won the Super Bowl?"]
+
+
+def build(db: Path, sentences: int, facts: int) -> dict[str, float]:
+    """The bundled articles, synthetic articles up to `sentences`, and `facts` facts."""
+    from bot import synthetic
+
+    store = Store(db)
+    items = [(f"synthetic/{name}", text) for name, text in synthetic.articles(sentences)] if sentences else []
+    size = sum(len(text.encode()) for _, text in items)
     start = time.perf_counter()
-    subprocess.run(
-        [sys.executable, "-m", "bot", "ask", "--db", str(db), "How many ballots were cast?"],
-        capture_output=True, check=True, cwd=PROJECT_ROOT,
+    for _ in store.ingest_many(items):
+        pass
+    ingest_s = time.perf_counter() - start
+    for text, source, examples in synthetic.facts(facts):
+        store.add_fact(text, source, guild_id=1, questions=examples)
+    store.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    count = store.db.execute("select count(*) from sentences").fetchone()[0]
+    return {
+        "sentences": count, "articles": len(items), "mb": size / 1e6, "ingest_s": ingest_s,
+        "articles_per_s": len(items) / ingest_s if ingest_s else 0.0, "mb_per_s": size / 1e6 / ingest_s if ingest_s else 0.0,
+        "db_mb": db.stat().st_size / 1e6,
+    }
+
+
+def measure(db: Path, naive_limit: int) -> dict[str, float]:
+    """In this (fresh) process: start-up, latency, autocomplete, memory, then the naive scan."""
+    from rapidfuzz import fuzz, process, utils
+
+    from knowledge.answer import Engine
+
+    started = time.perf_counter()
+    engine = Engine(Store(db, bundled=False))
+    engine.ask("How many ballots were cast?")
+    first_answer_s = time.perf_counter() - started
+    asked = questions()
+    ours = timed(engine.ask, asked, 5)
+    complete = timed(lambda q: engine.complete(q[:15], None), asked, 5)
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    sentences = [row[0] for row in engine.store.db.execute("select text from sentences")]
+    naive_questions = asked[:naive_limit]
+    naive = timed(
+        lambda q: process.extractOne(q, sentences, scorer=fuzz.token_set_ratio, processor=utils.default_process),
+        naive_questions, 1,
     )
+    return {
+        "first_answer_s": first_answer_s, "ask_p50": percentile(ours, 50), "ask_p99": percentile(ours, 99),
+        "complete_p50": percentile(complete, 50), "complete_p99": percentile(complete, 99),
+        "naive_p50": percentile(naive, 50), "naive_p99": percentile(naive, 99), "peak_mb": peak_mb,
+    }
+
+
+def startup(db: Path) -> float:
+    """Wall time of `strikebot ask` in a new process: imports, opening, first answer."""
+    start = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "bot", "ask", "--db", str(db), "How many ballots were cast?"],
+                   capture_output=True, cwd=PROJECT_ROOT, check=False)
     return time.perf_counter() - start
 
 
-def bench_bundled(repeat: int = 20) -> dict[str, float]:
-    with tempfile.TemporaryDirectory() as tmp:
-        db = Path(tmp) / "kb.db"
-        build_start = time.perf_counter()
-        store = Store(db)
-        build = time.perf_counter() - build_start
-        engine = Engine(store)
-        questions = sample_questions(engine)
-        engine.ask(questions[0])  # warm the caches, as a running bot has
-        ours = timed(engine.ask, questions, repeat)
-        sentences = [row["text"] for row in store.db.query("select text from sentences")]
-        naive = timed(
-            lambda q: process.extractOne(q, sentences, scorer=fuzz.token_set_ratio, processor=utils.default_process),
-            questions, repeat,
-        )
-        bank = engine.question_bank()
-        from knowledge.search import fuzzy_rank
+def dev_score(db: Path) -> str:
+    if not (DEV_SET.exists() and SCORER.exists()):
+        return "n/a"
+    done = subprocess.run(
+        [sys.executable, str(SCORER), str(DEV_SET), "--", sys.executable, "-m", "bot", "ask", "--json", "--db", str(db)],
+        capture_output=True, text=True, cwd=PROJECT_ROOT, check=False,
+    )
+    lines = [line for line in done.stdout.splitlines() if line.startswith("score:")]
+    return lines[-1].split()[-1] if lines else "error"
 
-        complete = timed(lambda q: fuzzy_rank(q[:12], bank, 25), questions, repeat)
-        startup = min(startup_seconds(db) for _ in range(3))
-        return {
-            "sentences": len(sentences), "questions": len(questions), "build_s": build,
-            "ask_p50": percentile(ours, 50), "ask_p99": percentile(ours, 99),
-            "naive_p50": percentile(naive, 50), "naive_p99": percentile(naive, 99),
-            "complete_p50": percentile(complete, 50), "complete_p99": percentile(complete, 99),
-            "startup_s": startup,
-        }
+
+def run_size(sentences: int, facts: int, keep: Path | None) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory() as tmp:
+        db = (keep or Path(tmp)) / f"bench-{sentences}.db"
+        db.unlink(missing_ok=True)
+        row: dict[str, Any] = {"size": sentences, **build(db, sentences, facts)}
+        naive_limit = 20 if sentences <= 100_000 else 5
+        child = subprocess.run(
+            [sys.executable, "-c", f"import json,sys; from pathlib import Path; from bot.bench import measure; "
+                                   f"print(json.dumps(measure(Path(sys.argv[1]), {naive_limit})))", str(db)],
+            capture_output=True, text=True, cwd=PROJECT_ROOT, check=True,
+        )
+        row.update(json.loads(child.stdout.strip().splitlines()[-1]))
+        row["startup_s"] = min(startup(db) for _ in range(3))
+        row["speedup"] = row["naive_p50"] / row["ask_p50"] if row["ask_p50"] else 0.0
+        row["dev_score"] = dev_score(db) if 50_000 <= sentences <= 200_000 else ""
+        return row
+
+
+COLUMNS = [
+    ("size", "target sentences", "{:>10,}"), ("sentences", "sentences", "{:>10,}"), ("mb_per_s", "ingest MB/s", "{:>8.2f}"),
+    ("articles_per_s", "articles/s", "{:>8.0f}"), ("db_mb", "db MB", "{:>8.1f}"), ("ask_p50", "ask p50 ms", "{:>8.2f}"),
+    ("ask_p99", "ask p99 ms", "{:>8.2f}"), ("naive_p50", "naive p50 ms", "{:>9.1f}"), ("naive_p99", "naive p99 ms", "{:>9.1f}"),
+    ("speedup", "speed-up", "{:>7.0f}x"), ("complete_p50", "complete p50", "{:>8.2f}"), ("complete_p99", "complete p99", "{:>8.2f}"),
+    ("startup_s", "start-up s", "{:>6.2f}"), ("peak_mb", "peak RSS MB", "{:>7.0f}"), ("dev_score", "dev score", "{:>6}"),
+]
+
+
+def table(rows: list[dict[str, Any]]) -> str:
+    header = "| " + " | ".join(title for _, title, _ in COLUMNS) + " |"
+    rule = "|" + "|".join("---:" for _ in COLUMNS) + "|"
+    body = ["| " + " | ".join(fmt.format(row[key]).strip() if row.get(key) != "" else "" for key, _, fmt in COLUMNS) + " |" for row in rows]
+    return "\n".join([header, rule, *body])
+
+
+def plot(rows: list[dict[str, Any]], target: Path) -> bool:
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return False
+    sizes = [row["sentences"] for row in rows]
+    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4))
+    for key, label in (("ask_p50", "/ask p50"), ("ask_p99", "/ask p99"), ("naive_p50", "naive p50"), ("complete_p99", "autocomplete p99")):
+        left.plot(sizes, [row[key] for row in rows], marker="o", label=label)
+    left.set(xscale="log", yscale="log", xlabel="sentences", ylabel="ms per question", title="Latency")
+    left.legend()
+    right.plot(sizes, [row["peak_mb"] for row in rows], marker="o", label="peak RSS (MB)")
+    right.plot(sizes, [row["db_mb"] for row in rows], marker="o", label="database (MB)")
+    right.set(xscale="log", xlabel="sentences", title="Memory and disk")
+    right.legend()
+    fig.tight_layout()
+    fig.savefig(target, dpi=110)
+    return True
+
+
+def burst(count: int = 200) -> dict[str, float]:
+    """`count` /ask interactions arriving at once through the real bot (simcord), offline."""
+    import asyncio
+
+    from bot.burst import run_burst
+
+    return asyncio.run(run_burst(count))
 
 
 def main(args: argparse.Namespace) -> int:
-    result = bench_bundled()
-    print(f"bundled articles: {result['sentences']} sentences, {result['questions']} questions x 20")
-    print(f"{'measure':34} {'value':>10}")
-    rows = [
-        ("build knowledge base (s)", result["build_s"]),
-        ("/ask in-process p50 (ms)", result["ask_p50"]),
-        ("/ask in-process p99 (ms)", result["ask_p99"]),
-        ("naive extractOne p50 (ms)", result["naive_p50"]),
-        ("naive extractOne p99 (ms)", result["naive_p99"]),
-        ("autocomplete p50 (ms)", result["complete_p50"]),
-        ("autocomplete p99 (ms)", result["complete_p99"]),
-        ("start-up to first answer (s)", result["startup_s"]),
-    ]
-    for name, value in rows:
-        print(f"{name:34} {value:10.3f}")
+    sizes = [int(s) for s in args.sizes.split(",")] if args.sizes != "bundled" else [0]
+    args.out.mkdir(parents=True, exist_ok=True)
+    rows = []
+    for size in sizes:
+        print(f"building and measuring {size:,} sentences ...", file=sys.stderr, flush=True)
+        rows.append(run_size(size, min(300, max(10, size // 300)), None))
+        print(table(rows[-1:]).splitlines()[-1], file=sys.stderr, flush=True)
+    text = table(rows)
+    machine = f"{os.cpu_count()} cores, Python {sys.version.split()[0]}, {sys.platform}"
+    print(f"strikebot bench ({machine})\n\n{text}")
+    if not args.no_burst:
+        result = burst()
+        line = (f"\nburst: {result['count']} concurrent /ask, {result['acknowledged']} acknowledged, slowest acknowledgement "
+                f"{result['slowest_ack_ms']:.0f} ms, event loop worst lag {result['worst_lag_ms']:.1f} ms")
+        print(line)
+        text += "\n" + line
+    (args.out / "results.md").write_text(f"Measured on {machine}.\n\n{text}\n")
+    if len(rows) > 1 and plot(rows, args.out / "scaling.png"):
+        print(f"\nplot: {args.out / 'scaling.png'}")
     return 0

@@ -154,8 +154,9 @@ def build_parser() -> argparse.ArgumentParser:
     backup.set_defaults(func=cmd_backup)
 
     bench = add("bench", "measure answer latency, start-up time and the naive baseline")
-    bench.add_argument("--sizes", default="bundled", help="comma-separated sentence counts, or 'bundled'")
+    bench.add_argument("--sizes", default="1000,10000,100000", help="comma-separated sentence counts (0: bundled articles only)")
     bench.add_argument("--out", type=Path, default=PROJECT_ROOT / "bench")
+    bench.add_argument("--no-burst", action="store_true", help="skip the 200 concurrent /ask burst")
     bench.set_defaults(func=cmd_bench)
     return parser
 

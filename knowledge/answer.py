@@ -216,7 +216,7 @@ class Engine:
             else:
                 fit = min(fit, 0.75)
         if "why" in question.wants and not _CAUSAL_RE.search(row["text"]):
-            fit = min(fit, 0.85)
+            fit = min(fit, 0.75)  # a "why" wants a reason
         candidate.score = coverage * fit * self._focus(question, terms) + self._date_adjustment(question, row)
         return candidate
 

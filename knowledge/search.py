@@ -8,6 +8,7 @@ the articles quote.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import re
 from dataclasses import dataclass
@@ -146,12 +147,17 @@ def analyse(text: str, vocabulary: Vocabulary) -> Question:
         if term in seen:
             continue
         seen.add(term)
-        weight = vocabulary.idf(term) if confidence else vocabulary.idf("\0unknown")
+        weight = vocabulary.idf(term) if confidence else -1.0  # set below, from the known words
         alternatives = tuple(a for a in SYNONYMS_OF.get(term, ()) if a in vocabulary.counts)
         if not confidence and alternatives:
             term, alternatives, confidence = alternatives[0], alternatives[1:], 0.8
             weight = vocabulary.idf(term)
         terms.append(Term(term, weight, confidence, word in speaker_words, alternatives))
+    # A word the knowledge base has never seen weighs as much as the question's
+    # rarest known word: it counts against a match, whatever the corpus size.
+    known = [t.weight for t in terms if t.weight >= 0]
+    unknown_weight = max(known) if known else 1.0
+    terms = [t if t.weight >= 0 else dataclasses.replace(t, weight=unknown_weight) for t in terms]
     numbers = frozenset(w for w in words(text) if w[:1].isdigit())
     return Question(text=text, terms=tuple(terms), wants=frozenset(wants), year=year, numbers=numbers)
 
