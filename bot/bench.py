@@ -83,7 +83,8 @@ def measure(db: Path, naive_limit: int) -> dict[str, float]:
     engine.ask("How many ballots were cast?")
     first_answer_s = time.perf_counter() - started
     asked = questions()
-    ours = timed(engine.ask, asked, 5)
+    cold = timed(engine.ask, asked, 1)  # first sight of each question: caches fill
+    ours = timed(engine.ask, asked, 5)  # a running bot, warm
     complete = timed(lambda q: engine.complete(q[:15], None), asked, 5)
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     sentences = [row[0] for row in engine.store.db.execute("select text from sentences")]
@@ -94,6 +95,7 @@ def measure(db: Path, naive_limit: int) -> dict[str, float]:
     )
     return {
         "first_answer_s": first_answer_s, "ask_p50": percentile(ours, 50), "ask_p99": percentile(ours, 99),
+        "cold_p99": percentile(cold, 99),
         "complete_p50": percentile(complete, 50), "complete_p99": percentile(complete, 99),
         "naive_p50": percentile(naive, 50), "naive_p99": percentile(naive, 99), "peak_mb": peak_mb,
     }
@@ -139,7 +141,7 @@ def run_size(sentences: int, facts: int, keep: Path | None) -> dict[str, Any]:
 COLUMNS = [
     ("size", "target sentences", "{:>10,}"), ("sentences", "sentences", "{:>10,}"), ("mb_per_s", "ingest MB/s", "{:>8.2f}"),
     ("articles_per_s", "articles/s", "{:>8.0f}"), ("db_mb", "db MB", "{:>8.1f}"), ("ask_p50", "ask p50 ms", "{:>8.2f}"),
-    ("ask_p99", "ask p99 ms", "{:>8.2f}"), ("naive_p50", "naive p50 ms", "{:>9.1f}"), ("naive_p99", "naive p99 ms", "{:>9.1f}"),
+    ("ask_p99", "ask p99 ms", "{:>8.2f}"), ("cold_p99", "cold p99 ms", "{:>8.1f}"), ("naive_p50", "naive p50 ms", "{:>9.1f}"), ("naive_p99", "naive p99 ms", "{:>9.1f}"),
     ("speedup", "speed-up", "{:>7.0f}x"), ("complete_p50", "complete p50", "{:>8.2f}"), ("complete_p99", "complete p99", "{:>8.2f}"),
     ("startup_s", "start-up s", "{:>6.2f}"), ("peak_mb", "peak RSS MB", "{:>7.0f}"), ("dev_score", "dev score", "{:>6}"),
 ]

@@ -14,6 +14,7 @@ import datetime as dt
 import json
 import logging
 import re
+from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,6 +26,10 @@ from knowledge.text import clean, content_stems
 log = logging.getLogger(__name__)
 
 THRESHOLD = 0.5
+BANK_FACTS = 500
+PEOPLE_SHORTLIST = 50
+SHORTLIST_COMMON = 2000  # a word in more sentences than this (or 2%) does not shortlist
+BANK_PEOPLE = 200
 ALSO_RATIO = 0.85
 MAX_QUESTION_LENGTH = 500
 NEIGHBOUR_WEIGHT = 0.35
@@ -55,25 +60,32 @@ class Engine:
 
     def __init__(self, store: Store) -> None:
         self.store = store
-        self._generation = -1
+        self._seen: tuple[int, int, int] = (-1, -1, -1)  # articles, facts, other processes' writes
+        self._article_counts: tuple[dict[str, int], int] = ({}, 0)
         self._vocabulary = Vocabulary({}, 1)
         self._articles: dict[int, Article] = {}
         self._bank: dict[int | None, list[str]] = {}
-        self._people: dict[int | None, list[tuple[dict[str, Any], set[str]]]] = {}
+        self._people: dict[int | None, tuple[list[tuple[dict[str, Any], set[str]]], dict[str, list[int]]]] = {}
         self._answerable: dict[tuple[int | None, str], bool] = {}
         self._dates: tuple[int, int] = (0, 1)
 
     def _refresh(self) -> None:
-        if self._generation == self.store.generation:
+        """Reload what a write made stale: all of it after new articles, little after a fact."""
+        now = (self.store.generations["articles"], self.store.generations["facts"], self.store.data_version())
+        if now == self._seen:
             return
-        self._generation = self.store.generation
-        counts, total = self.store.vocabulary()
-        self._vocabulary = Vocabulary(counts, total)
-        self._articles = {a.id: a for a in self.store.all_articles()}
-        ordinals = [_ordinal(a.date) for a in self._articles.values() if a.date]
-        self._dates = (min(ordinals, default=0), max(ordinals, default=1))
+        articles_changed = now[0] != self._seen[0] or now[2] != self._seen[2]
+        self._seen = now
+        if articles_changed:
+            self._article_counts = self.store.vocabulary()
+            self._articles = {a.id: a for a in self.store.all_articles()}
+            ordinals = [_ordinal(a.date) for a in self._articles.values() if a.date]
+            self._dates = (min(ordinals, default=0), max(ordinals, default=1))
+            self._people = {}
+        fact_counts, fact_total = self.store.fact_vocabulary()
+        counts, total = self._article_counts
+        self._vocabulary = Vocabulary(counts, total + fact_total, extra=fact_counts)
         self._bank = {}
-        self._people = {}
         self._answerable = {}
 
     @property
@@ -114,6 +126,7 @@ class Engine:
         terms = [s for t in question.terms if t.confidence > 0 for s in (t.stem, *t.alternatives)]
         if not terms or question.total <= 0:
             return []
+        terms = self._selective(terms)
         candidates: list[_Candidate] = []
         rows = self.store.match_sentences(terms, guild_id)
         if rows:
@@ -135,6 +148,14 @@ class Engine:
                 candidate.score = (candidate.score + 1.0) * 0.6  # the question names another time
         candidates.sort(key=lambda c: -c.score)
         return candidates
+
+    def _selective(self, terms: list[str]) -> list[str]:
+        """The words worth looking up: very common ones would make the shortlist scan
+        most of the corpus (they still count when candidates are scored)."""
+        counts = self._vocabulary.counts
+        common = max(SHORTLIST_COMMON, int(self._vocabulary.total * 0.02))
+        rare = [t for t in terms if counts.get(t, 0) <= common]
+        return rare or sorted(terms, key=lambda t: counts.get(t, 0))[:1]
 
     def _context_terms(self, rows: list[dict[str, Any]]) -> dict[int, tuple[set[str], set[str]]]:
         """The terms of the sentences before and after each candidate."""
@@ -230,14 +251,29 @@ class Engine:
             return 1.0
         return 0.85
 
+    def _people_index(self, guild_id: int | None) -> tuple[list[tuple[dict[str, Any], set[str]]], dict[str, list[int]]]:
+        """Everyone with a role, and an index from each word of their name and role to them."""
+        if guild_id not in self._people:
+            people = [(p, set((p["terms"] or "").split())) for p in self.store.people(guild_id) if p["role"]]
+            index: dict[str, list[int]] = {}
+            for i, (_, terms) in enumerate(people):
+                for term in terms:
+                    index.setdefault(term, []).append(i)
+            self._people[guild_id] = (people, index)
+        return self._people[guild_id]
+
     def _score_people(self, question: Question, guild_id: int | None) -> list[_Candidate]:
         """People whose name or role the question names ("who is the guild's president")."""
-        if guild_id not in self._people:
-            self._people[guild_id] = [
-                (p, set(content_stems(f"{p['name']} {p['role']}"))) for p in self.store.people(guild_id) if p["role"]
-            ]
+        people, index = self._people_index(guild_id)
+        # Rough weight of shared words first; the full score only for the best few.
+        rough: Counter[int] = Counter()
+        for term in question.terms:
+            for stem in (term.stem, *term.alternatives):
+                for i in index.get(stem, ()):
+                    rough[i] += term.weight
         scored = []
-        for person, terms in self._people[guild_id]:
+        for i, _ in rough.most_common(PEOPLE_SHORTLIST):
+            person, terms = people[i]
             coverage = self._coverage(question, terms)
             if coverage >= THRESHOLD:
                 scored.append((coverage, person))
@@ -347,8 +383,14 @@ class Engine:
         """Questions this knowledge base can answer: for suggestions and autocomplete."""
         self._refresh()
         if guild_id not in self._bank:
-            bank: list[str] = list(dict.fromkeys(self.store.fact_questions(guild_id)))
-            for person in self.store.people(guild_id):
+            bank: list[str] = list(dict.fromkeys(self.store.fact_questions(guild_id)))[-BANK_FACTS:]
+            people = self.store.people(guild_id)
+            mentions = Counter(p["name"] for p in people)
+            # The people most talked about; the bank stays small however large the corpus grows.
+            top = {name for name, _ in mentions.most_common(BANK_PEOPLE)}
+            for person in people:
+                if person["name"] not in top:
+                    continue
                 if person["quoted"]:
                     bank.append(f"What did {person['name']} say?")
                 if person["role"]:

@@ -157,8 +157,18 @@ def derive(parsed: Parsed) -> None:
                 "linked": int(quote.linked),
             }
         )
+    # Everyone introduced with a role or quoted by name, once per article, with
+    # the stems of their name and role ready for the matcher's index.
+    quoted = {q.speaker: q for q in quotes if q.speaker_kind == "named"}
+    seen = set()
     for person in people:
-        parsed.people.append({"position": person.sentence, "name": person.name, "role": person.role})
+        seen.add(person.name)
+        parsed.people.append({"position": person.sentence, "name": person.name, "role": person.role,
+                              "quoted": int(person.name in quoted), "terms": " ".join(content_stems(f"{person.name} {person.role}"))})
+    for name, quote in quoted.items():
+        if name not in seen:
+            parsed.people.append({"position": quote.sentence, "name": name, "role": quote.role, "quoted": 1,
+                                  "terms": " ".join(content_stems(f"{name} {quote.role}"))})
 
 
 def article_files(paths: list[Path]) -> list[Path]:

@@ -67,14 +67,39 @@ class Question:
         return tuple(t for t in self.terms if t.speaker)
 
 
+class _Counts:
+    """Two frequency tables read as one (the articles', cached long; the facts', small)."""
+
+    def __init__(self, base: dict[str, int], extra: dict[str, int]) -> None:
+        self.base = base
+        self.extra = extra
+
+    def get(self, term: str, default: int = 0) -> int:
+        return self.base.get(term, 0) + self.extra.get(term, 0) or default
+
+    def __contains__(self, term: object) -> bool:
+        return term in self.base or term in self.extra
+
+
 class Vocabulary:
     """Stems known to the knowledge base, with their document frequencies."""
 
-    def __init__(self, counts: dict[str, int], total: int) -> None:
-        self.counts = counts
+    def __init__(self, counts: dict[str, int], total: int, extra: dict[str, int] | None = None) -> None:
+        self.counts = _Counts(counts, extra or {})
         self.total = max(total, 1)
-        self.keys = [k for k in counts if len(k) >= 3 and not k.isdigit()]
+        self._base = counts
+        self._extra = extra or {}
+        self._keys: dict[str, list[str]] | None = None
         self._correct = lru_cache(maxsize=4096)(self._closest)
+
+    def keys(self, first: str) -> list[str]:
+        """Known words starting with `first`, for typo correction (built on first use)."""
+        if self._keys is None:
+            self._keys = {}
+            for key in (*self._base, *self._extra):
+                if len(key) >= 3 and not key.isdigit():
+                    self._keys.setdefault(key[0], []).append(key)
+        return self._keys.get(first, [])
 
     def idf(self, term: str) -> float:
         df = self.counts.get(term, 0)
@@ -84,11 +109,10 @@ class Vocabulary:
         family = self._closest_form(term)
         if family:
             return family
-        found = process.extractOne(
-            term, self.keys, scorer=fuzz.ratio, score_cutoff=80, processor=None
-        )
-        if not found or found[0][0] != term[0] or found[0] in STOPWORDS:
-            return None  # typos seldom change the first letter
+        # Typos seldom change the first letter: only words sharing it are compared.
+        found = process.extractOne(term, self.keys(term[0]), scorer=fuzz.ratio, score_cutoff=80, processor=None)
+        if not found or found[0] in STOPWORDS:
+            return None
         return found[0], found[1] / 100
 
     def correct(self, word: str) -> tuple[str, float]:

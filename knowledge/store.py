@@ -147,6 +147,15 @@ def _m006_article_paths(db: sqlite_utils.Database) -> None:
     db["articles"].create_index(["path", "guild_id"], if_not_exists=True)
 
 
+def _m007_people_terms(db: sqlite_utils.Database) -> None:
+    columns = db["people"].columns_dict
+    if "quoted" not in columns:
+        db["people"].add_column("quoted", int)
+    if "terms" not in columns:
+        db["people"].add_column("terms", str)
+    db["meta"].delete_where("key = 'extractor_version'")  # re-derive, to fill the new columns
+
+
 MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("001_articles", _m001_articles),
     ("002_facts", _m002_facts),
@@ -154,6 +163,7 @@ MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("004_feedback", _m004_feedback),
     ("005_facts_vocab", _m005_facts_vocab),
     ("006_article_paths", _m006_article_paths),
+    ("007_people_terms", _m007_people_terms),
 ]
 
 
@@ -185,7 +195,8 @@ class Store:
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.execute("PRAGMA foreign_keys=ON")
         self._lock = threading.RLock()
-        self.generation = 0  # bumps on every write that changes what can be answered
+        # Bumped by writes, so that readers know which caches went stale.
+        self.generations = {"articles": 0, "facts": 0, "feedback": 0}
         with self._lock:
             migrate(self.db)
             self._rederive_if_stale()
@@ -196,10 +207,15 @@ class Store:
         self.db.close()
 
     @contextmanager
-    def _write(self) -> Iterator[sqlite_utils.Database]:
+    def _write(self, kind: str) -> Iterator[sqlite_utils.Database]:
         with self._lock, self.db.atomic():
             yield self.db
-        self.generation += 1
+        self.generations[kind] += 1
+
+    def data_version(self) -> int:
+        """Changes when another connection (another process) commits."""
+        with self._lock:
+            return int(self.db.execute("PRAGMA data_version").fetchone()[0])
 
     def _rows(self, sql: str, params: Iterable[Any] | dict[str, Any] = ()) -> list[dict[str, Any]]:
         with self._lock:
@@ -262,7 +278,7 @@ class Store:
 
     def _save_batch(self, parsed: list[tuple[str, ingest.Parsed | Exception]], guild_id: int | None) -> list[IngestResult]:
         results = []
-        with self._write():
+        with self._write("articles"):
             for path, item in parsed:
                 if isinstance(item, Exception):
                     results.append(IngestResult("error", 0, "", path, str(item)))
@@ -310,7 +326,7 @@ class Store:
                 "url": meta.get("url", ""), "original_file": meta.get("original_file", ""), "guild_id": guild_id,
                 "added_by": added_by, "added_at": now(), "body": parsed.body,
             }
-            with self._write() as db:
+            with self._write("articles") as db:
                 if previous:
                     article_id = previous[0]["id"]
                     self._delete_derived(article_id)
@@ -355,7 +371,7 @@ class Store:
         if rows and rows[0]["value"] == version:
             return
         articles = list(self.db.query("select id, body from articles"))
-        with self._write() as db:
+        with self._write("articles") as db:
             for article in articles:
                 parsed = ingest.Parsed(meta={}, body=article["body"], sha256="")
                 ingest.derive(parsed)
@@ -381,12 +397,17 @@ class Store:
     # --- reading for the matcher ----------------------------------------------------
 
     def vocabulary(self) -> tuple[dict[str, int], int]:
-        """Document frequency of every stem in the sentences and facts, and how many there are."""
+        """Document frequency of every stem in the sentences, and how many sentences there are."""
         with self._lock:
-            counts = {row[0]: row[1] for row in self.db.execute("select term, doc from sentences_vocab")}
-            for term, doc in self.db.execute("select term, doc from facts_vocab"):
-                counts[term] = counts.get(term, 0) + doc
-            total = self.db.execute("select (select count(*) from sentences) + (select count(*) from facts)").fetchone()[0]
+            counts = dict(self.db.execute("select term, doc from sentences_vocab").fetchall())
+            total = self.db.execute("select count(*) from sentences").fetchone()[0]
+        return counts, total
+
+    def fact_vocabulary(self) -> tuple[dict[str, int], int]:
+        """The same for the facts (small, and reloaded whenever a fact changes)."""
+        with self._lock:
+            counts = dict(self.db.execute("select term, doc from facts_vocab").fetchall())
+            total = self.db.execute("select count(*) from facts").fetchone()[0]
         return counts, total
 
     def match_sentences(self, terms: list[str], guild_id: int | None, limit: int = 60) -> list[dict[str, Any]]:
@@ -443,14 +464,8 @@ class Store:
     def people(self, guild_id: int | None = None) -> list[dict[str, Any]]:
         """Everyone introduced with a role or quoted by name: name, role, and where."""
         return self._rows(
-            """
-            select p.name, p.role, p.sentence_id, p.article_id, 0 as quoted from people p join articles a on a.id = p.article_id
-              where a.guild_id is null or a.guild_id is :g
-            union all
-            select q.speaker, q.role, min(q.sentence_id), q.article_id, 1 as quoted from quotes q join articles a on a.id = q.article_id
-              where q.speaker_kind = 'named' and (a.guild_id is null or a.guild_id is :g)
-              group by q.speaker, q.article_id
-            """,
+            """select p.name, p.role, p.sentence_id, p.article_id, p.quoted, p.terms from people p
+               join articles a on a.id = p.article_id where a.guild_id is null or a.guild_id is :g""",
             {"g": guild_id},
         )
 
@@ -483,7 +498,7 @@ class Store:
                 "supersedes": supersedes, "created_at": stamp, "updated_at": stamp,
                 "terms": " ".join(content_stems(" ".join([text, *questions_list]))),
             }
-            with self._write() as db:
+            with self._write("facts") as db:
                 fact_id = db["facts"].insert(row).last_pk
                 self._history(fact_id, "add", row, author_id, stamp)
                 if supersedes is not None:
@@ -518,7 +533,7 @@ class Store:
                 "version": old["version"] + 1, "updated_at": stamp,
                 "terms": " ".join(content_stems(" ".join([new_text, *new_questions]))),
             }
-            with self._write() as db:
+            with self._write("facts") as db:
                 db["facts"].update(fact_id, changes)
                 self._history(fact_id, "edit", {**old, **changes}, actor_id, stamp)
             return self.fact(fact_id, guild_id)
@@ -535,7 +550,7 @@ class Store:
             if old["status"] == status:
                 raise FactError(f"fact #{fact_id} is already {status}")
             stamp = now()
-            with self._write() as db:
+            with self._write("facts") as db:
                 db["facts"].update(fact_id, {"status": status, "version": old["version"] + 1, "updated_at": stamp})
                 self._history(fact_id, action, {**old, "status": status, "version": old["version"] + 1}, actor_id, stamp)
             return self.fact(fact_id, guild_id)
@@ -612,7 +627,7 @@ class Store:
         added = skipped = 0
         with self._lock:
             existing = {row["text"].lower() for row in self._rows("select text from facts where guild_id is ?", [guild_id])}
-            with self._write() as db:
+            with self._write("facts") as db:
                 for item in data["facts"]:
                     if not isinstance(item, dict):
                         raise FactError("a fact in that export is not an object")
@@ -647,7 +662,7 @@ class Store:
 
     def log_unanswered(self, question: str, guild_id: int | None) -> None:
         normalized = " ".join(content_stems(question))
-        with self._write() as db:
+        with self._write("feedback") as db:
             db["unanswered"].insert({"guild_id": guild_id, "question": question[:500], "normalized": normalized, "asked_at": now()})
 
     def unanswered(self, guild_id: int | None, limit: int = 10) -> list[tuple[str, int]]:
@@ -660,7 +675,7 @@ class Store:
 
     def vote(self, user_id: int, guild_id: int | None, question: str, answer_key: str, helpful: bool) -> None:
         """One vote per member and answer; voting again changes it."""
-        with self._write() as db:
+        with self._write("feedback") as db:
             db.execute(
                 """insert into votes (guild_id, user_id, question, answer_key, helpful, at) values (?, ?, ?, ?, ?, ?)
                    on conflict(user_id, answer_key) do update set helpful = excluded.helpful, at = excluded.at""",
