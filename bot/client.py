@@ -24,6 +24,10 @@ EXTENSIONS = ("bot.cogs.ask", "bot.cogs.facts", "bot.cogs.articles", "bot.cogs.a
 T = TypeVar("T")
 
 
+class Busy(RuntimeError):
+    """Too much work queued: the member is asked to try again."""
+
+
 class StrikeBot(commands.Bot):
     """Holds the engine; every cog reaches the core through `bot.core`."""
 
@@ -41,12 +45,20 @@ class StrikeBot(commands.Bot):
         self.engine = engine
         self.settings = settings
         self._work = asyncio.Semaphore(settings.max_concurrent)
+        self._waiting = 0
         self.tree.on_error = self.on_tree_error
 
     async def core(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
-        """Run a core call off the event loop, a bounded number at a time."""
-        async with self._work:
-            return await asyncio.to_thread(fn, *args, **kwargs)
+        """Run a core call off the event loop, a bounded number at a time; when too
+        many are already waiting, refuse at once rather than queue without end."""
+        if self._waiting >= self.settings.max_queue:
+            raise Busy("I'm answering a lot of questions right now; please try again in a moment.")
+        self._waiting += 1
+        try:
+            async with self._work:
+                return await asyncio.to_thread(fn, *args, **kwargs)
+        finally:
+            self._waiting -= 1
 
     async def setup_hook(self) -> None:
         for name in EXTENSIONS:

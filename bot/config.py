@@ -24,6 +24,7 @@ class Settings:
     cooldown_rate: int = 5
     cooldown_seconds: float = 30.0
     max_concurrent: int = 8
+    max_queue: int = 100
 
     @classmethod
     def from_env(cls, db_path: Path | None = None) -> Settings:

@@ -86,6 +86,10 @@ def history_lines(changes: list[FactChange]) -> str:
 
 def error_message(error: BaseException) -> tuple[str, bool]:
     """A short, polite explanation, and whether the error was an expected one."""
+    from bot.client import Busy
+
+    if isinstance(error, Busy):
+        return str(error), True
     if isinstance(error, app_commands.CommandOnCooldown):
         return f"You're asking quickly! Please try again in {error.retry_after:.0f} s.", True
     if isinstance(error, app_commands.NoPrivateMessage):

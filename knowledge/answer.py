@@ -14,6 +14,7 @@ import datetime as dt
 import json
 import logging
 import re
+import threading
 from collections import Counter
 from dataclasses import dataclass
 from typing import Any
@@ -68,14 +69,19 @@ class Engine:
         self._people: dict[int | None, tuple[list[tuple[dict[str, Any], set[str]]], dict[str, list[int]]]] = {}
         self._answerable: dict[tuple[int | None, str], bool] = {}
         self._dates: tuple[int, int] = (0, 1)
+        self._refreshing = threading.Lock()
 
     def _refresh(self) -> None:
         """Reload what a write made stale: all of it after new articles, little after a fact."""
         now = (self.store.generations["articles"], self.store.generations["facts"], self.store.data_version())
         if now == self._seen:
             return
+        with self._refreshing:  # the bot asks from several threads
+            if now != self._seen:
+                self._reload(now)
+
+    def _reload(self, now: tuple[int, int, int]) -> None:
         articles_changed = now[0] != self._seen[0] or now[2] != self._seen[2]
-        self._seen = now
         if articles_changed:
             self._article_counts = self.store.vocabulary()
             self._articles = {a.id: a for a in self.store.all_articles()}
@@ -87,6 +93,7 @@ class Engine:
         self._vocabulary = Vocabulary(counts, total + fact_total, extra=fact_counts)
         self._bank = {}
         self._answerable = {}
+        self._seen = now  # last: other threads wait above until everything is in place
 
     @property
     def vocabulary(self) -> Vocabulary:

@@ -156,6 +156,13 @@ def _m007_people_terms(db: sqlite_utils.Database) -> None:
     db["meta"].delete_where("key = 'extractor_version'")  # re-derive, to fill the new columns
 
 
+def _m008_unique_active_facts(db: sqlite_utils.Database) -> None:
+    # Two moderators adding the same fact at once (even from two processes) get one fact.
+    db.execute(
+        "CREATE UNIQUE INDEX IF NOT EXISTS facts_active_text ON facts (coalesce(guild_id, 0), lower(text)) WHERE status = 'active'"
+    )
+
+
 MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("001_articles", _m001_articles),
     ("002_facts", _m002_facts),
@@ -164,6 +171,7 @@ MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("005_facts_vocab", _m005_facts_vocab),
     ("006_article_paths", _m006_article_paths),
     ("007_people_terms", _m007_people_terms),
+    ("008_unique_active_facts", _m008_unique_active_facts),
 ]
 
 
@@ -175,10 +183,16 @@ def migrate(db: sqlite_utils.Database) -> list[str]:
     for name, step in MIGRATIONS:
         if name in done:
             continue
-        with db.atomic():
-            step(db)
-            db["_migrations"].insert({"name": name, "applied_at": now()})
-        applied.append(name)
+        db.conn.execute("BEGIN IMMEDIATE")  # another process may be migrating too
+        try:
+            if not list(db.query("select 1 from _migrations where name = ?", [name])):
+                step(db)
+                db["_migrations"].insert({"name": name, "applied_at": now()})
+                applied.append(name)
+        except BaseException:
+            db.conn.execute("ROLLBACK")
+            raise
+        db.conn.execute("COMMIT")
     return applied
 
 
@@ -207,9 +221,30 @@ class Store:
         self.db.close()
 
     @contextmanager
-    def _write(self, kind: str) -> Iterator[sqlite_utils.Database]:
-        with self._lock, self.db.atomic():
+    def _transaction(self) -> Iterator[sqlite_utils.Database]:
+        """BEGIN IMMEDIATE takes the write lock up front, so that a second process
+        waits its turn (busy timeout) instead of failing on a stale snapshot."""
+        if self.db.conn.in_transaction:
+            with self.db.atomic():  # nested: a savepoint
+                yield self.db
+            return
+        self.db.conn.execute("BEGIN IMMEDIATE")
+        try:
             yield self.db
+        except BaseException:
+            self.db.conn.execute("ROLLBACK")
+            raise
+        self.db.conn.execute("COMMIT")
+
+    @contextmanager
+    def _write(self, kind: str) -> Iterator[sqlite_utils.Database]:
+        try:
+            with self._lock, self._transaction():
+                yield self.db
+        except sqlite3.IntegrityError as error:
+            if "facts" in str(error):
+                raise FactError("an active fact already says exactly that") from None
+            raise
         self.generations[kind] += 1
 
     def data_version(self) -> int:
@@ -312,30 +347,29 @@ class Store:
 
     def _save_parsed(self, parsed: ingest.Parsed, path: str, *, guild_id: int | None, added_by: int | None) -> IngestResult:
         meta = parsed.meta
-        with self._lock:
-            same = self._rows(
-                "select id, title, path from articles where sha256 = ? and guild_id is ?", [parsed.sha256, guild_id]
-            )
+        row = {
+            "path": path, "sha256": parsed.sha256, "title": meta.get("title", ""), "outlet": meta.get("outlet", ""),
+            "outlet_inferred": int(ingest.is_yes(meta.get("outlet_inferred"))), "date": meta.get("date", ""),
+            "date_inferred": int(ingest.is_yes(meta.get("date_inferred"))), "date_note": meta.get("date_note", ""),
+            "url": meta.get("url", ""), "original_file": meta.get("original_file", ""), "guild_id": guild_id,
+            "added_by": added_by, "added_at": now(), "body": parsed.body,
+        }
+        # The checks run inside the write transaction: two processes adding the
+        # same article at once add it once.
+        with self._write("articles") as db:
+            same = list(db.query("select id, title, path from articles where sha256 = ? and guild_id is ?", [parsed.sha256, guild_id]))
             if same:
                 return IngestResult("skipped", same[0]["id"], same[0]["title"], same[0]["path"], "already in the knowledge base")
-            previous = self._rows("select id from articles where path = ? and guild_id is ?", [path, guild_id])
-            row = {
-                "path": path, "sha256": parsed.sha256, "title": meta.get("title", ""), "outlet": meta.get("outlet", ""),
-                "outlet_inferred": int(ingest.is_yes(meta.get("outlet_inferred"))), "date": meta.get("date", ""),
-                "date_inferred": int(ingest.is_yes(meta.get("date_inferred"))), "date_note": meta.get("date_note", ""),
-                "url": meta.get("url", ""), "original_file": meta.get("original_file", ""), "guild_id": guild_id,
-                "added_by": added_by, "added_at": now(), "body": parsed.body,
-            }
-            with self._write("articles") as db:
-                if previous:
-                    article_id = previous[0]["id"]
-                    self._delete_derived(article_id)
-                    db["articles"].update(article_id, row)
-                    status = "updated"
-                else:
-                    article_id = db["articles"].insert(row).last_pk
-                    status = "added"
-                self._save_derived(article_id, parsed)
+            previous = list(db.query("select id from articles where path = ? and guild_id is ?", [path, guild_id]))
+            if previous:
+                article_id = previous[0]["id"]
+                self._delete_derived(article_id)
+                db["articles"].update(article_id, row)
+                status = "updated"
+            else:
+                article_id = db["articles"].insert(row).last_pk
+                status = "added"
+            self._save_derived(article_id, parsed)
         log.info("%s article %s (%s)", status, path, meta.get("title"))
         return IngestResult(status, article_id, row["title"], path)
 

@@ -11,7 +11,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.client import StrikeBot
+from bot.client import Busy, StrikeBot
 from bot.render import answer_embed, answer_key, clip, error_message
 from knowledge.answer import QuestionError
 from knowledge.models import Answer
@@ -148,7 +148,7 @@ class Ask(commands.Cog):
         guild_id = message.guild.id if message.guild else None
         try:
             answer = await self._answer(question, guild_id)
-        except QuestionError as error:
+        except (QuestionError, Busy) as error:
             if mentioned:
                 await message.reply(str(error), mention_author=False)
             return
