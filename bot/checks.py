@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 
 import discord
 from discord import app_commands
+from discord.ext import commands
 
 T = TypeVar("T")
 
@@ -48,3 +49,15 @@ def is_mod() -> Callable[[T], T]:
 
 
 mod_check = _check
+
+
+class ModeratorGroupCog(commands.GroupCog):
+    """A command group for moderators only: the bot checks every call itself.
+    (Subclasses also carry guild_only and default_permissions, so members do not see it.)"""
+
+    def __init__(self, bot: Any) -> None:
+        self.bot = bot
+        super().__init__()
+
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        return mod_check(interaction)

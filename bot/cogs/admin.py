@@ -9,7 +9,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.checks import is_mod, mod_check
+from bot.checks import ModeratorGroupCog, is_mod
 from bot.client import StrikeBot
 from bot.render import LIMITS, clip, quiet
 from knowledge.store import FactError
@@ -34,13 +34,8 @@ class Unanswered(commands.Cog):
 
 @app_commands.guild_only()
 @app_commands.default_permissions(manage_messages=True)
-class KnowledgeBase(commands.GroupCog, group_name="kb", group_description="Moderators: export or import this server's facts"):
-    def __init__(self, bot: StrikeBot) -> None:
-        self.bot = bot
-        super().__init__()
-
-    async def interaction_check(self, interaction: discord.Interaction) -> bool:
-        return mod_check(interaction)
+class KnowledgeBase(ModeratorGroupCog, group_name="kb", group_description="Moderators: export or import this server's facts"):
+    bot: StrikeBot
 
     @app_commands.command(name="export")
     async def export(self, interaction: discord.Interaction) -> None:

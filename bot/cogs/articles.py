@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import discord
 from discord import app_commands
-from discord.ext import commands
 
-from bot.checks import mod_check
+from bot.checks import ModeratorGroupCog
 from bot.client import StrikeBot
 from bot.render import clip
 from knowledge.ingest import MAX_ARTICLE_BYTES, ArticleError
@@ -14,13 +13,8 @@ from knowledge.ingest import MAX_ARTICLE_BYTES, ArticleError
 
 @app_commands.guild_only()
 @app_commands.default_permissions(manage_messages=True)
-class Articles(commands.GroupCog, group_name="article", group_description="Moderators: add news articles"):
-    def __init__(self, bot: StrikeBot) -> None:
-        self.bot = bot
-        super().__init__()
-
-    async def interaction_check(self, interaction: discord.Interaction) -> bool:
-        return mod_check(interaction)
+class Articles(ModeratorGroupCog, group_name="article", group_description="Moderators: add news articles"):
+    bot: StrikeBot
 
     @app_commands.command(name="add")
     @app_commands.describe(

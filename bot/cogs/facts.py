@@ -6,9 +6,8 @@ from typing import Literal
 
 import discord
 from discord import app_commands
-from discord.ext import commands
 
-from bot.checks import mod_check
+from bot.checks import ModeratorGroupCog
 from bot.client import StrikeBot
 from bot.render import LIMITS, clip, fact_line, history_lines
 from knowledge.models import SOURCE_TYPES
@@ -23,13 +22,8 @@ def split_questions(text: str | None) -> list[str]:
 
 @app_commands.guild_only()
 @app_commands.default_permissions(manage_messages=True)
-class Facts(commands.GroupCog, group_name="fact", group_description="Moderators: the facts the bot answers with"):
-    def __init__(self, bot: StrikeBot) -> None:
-        self.bot = bot
-        super().__init__()
-
-    async def interaction_check(self, interaction: discord.Interaction) -> bool:
-        return mod_check(interaction)
+class Facts(ModeratorGroupCog, group_name="fact", group_description="Moderators: the facts the bot answers with"):
+    bot: StrikeBot
 
     @app_commands.command(name="add")
     @app_commands.describe(
