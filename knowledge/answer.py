@@ -15,7 +15,6 @@ import json
 import logging
 import re
 import threading
-from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
@@ -66,7 +65,6 @@ class Engine:
         self._vocabulary = Vocabulary({}, 1)
         self._articles: dict[int, Article] = {}
         self._bank: dict[int | None, list[str]] = {}
-        self._people: dict[int | None, tuple[list[tuple[dict[str, Any], set[str]]], dict[str, list[int]]]] = {}
         self._answerable: dict[tuple[int | None, str], bool] = {}
         self._dates: tuple[int, int] = (0, 1)
         self._refreshing = threading.Lock()
@@ -87,7 +85,6 @@ class Engine:
             self._articles = {a.id: a for a in self.store.all_articles()}
             ordinals = [_ordinal(a.date) for a in self._articles.values() if a.date]
             self._dates = (min(ordinals, default=0), max(ordinals, default=1))
-            self._people = {}
         fact_counts, fact_total = self.store.fact_vocabulary()
         counts, total = self._article_counts
         self._vocabulary = Vocabulary(counts, total + fact_total, extra=fact_counts)
@@ -258,30 +255,12 @@ class Engine:
             return 1.0
         return 0.85
 
-    def _people_index(self, guild_id: int | None) -> tuple[list[tuple[dict[str, Any], set[str]]], dict[str, list[int]]]:
-        """Everyone with a role, and an index from each word of their name and role to them."""
-        if guild_id not in self._people:
-            people = [(p, set((p["terms"] or "").split())) for p in self.store.people(guild_id) if p["role"]]
-            index: dict[str, list[int]] = {}
-            for i, (_, terms) in enumerate(people):
-                for term in terms:
-                    index.setdefault(term, []).append(i)
-            self._people[guild_id] = (people, index)
-        return self._people[guild_id]
-
     def _score_people(self, question: Question, guild_id: int | None) -> list[_Candidate]:
         """People whose name or role the question names ("who is the guild's president")."""
-        people, index = self._people_index(guild_id)
-        # Rough weight of shared words first; the full score only for the best few.
-        rough: Counter[int] = Counter()
-        for term in question.terms:
-            for stem in (term.stem, *term.alternatives):
-                for i in index.get(stem, ()):
-                    rough[i] += term.weight
+        terms = self._selective([s for t in question.terms if t.confidence > 0 for s in (t.stem, *t.alternatives)])
         scored = []
-        for i, _ in rough.most_common(PEOPLE_SHORTLIST):
-            person, terms = people[i]
-            coverage = self._coverage(question, terms)
+        for person in self.store.match_people(terms, guild_id, PEOPLE_SHORTLIST):
+            coverage = self._coverage(question, set((person["terms"] or "").split()))
             if coverage >= THRESHOLD:
                 scored.append((coverage, person))
         if not scored:
@@ -391,13 +370,8 @@ class Engine:
         self._refresh()
         if guild_id not in self._bank:
             bank: list[str] = list(dict.fromkeys(self.store.fact_questions(guild_id)))[-BANK_FACTS:]
-            people = self.store.people(guild_id)
-            mentions = Counter(p["name"] for p in people)
-            # The people most talked about; the bank stays small however large the corpus grows.
-            top = {name for name, _ in mentions.most_common(BANK_PEOPLE)}
-            for person in people:
-                if person["name"] not in top:
-                    continue
+            # The people most talked about: the bank stays small however large the corpus grows.
+            for person in self.store.most_mentioned(guild_id, BANK_PEOPLE):
                 if person["quoted"]:
                     bank.append(f"What did {person['name']} say?")
                 if person["role"]:

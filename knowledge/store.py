@@ -163,6 +163,12 @@ def _m008_unique_active_facts(db: sqlite_utils.Database) -> None:
     )
 
 
+def _m009_people_search(db: sqlite_utils.Database) -> None:
+    if "people_fts" not in db.table_names():
+        db["people"].enable_fts(["terms"], create_triggers=True, tokenize="unicode61")
+        db["people"].rebuild_fts()
+
+
 MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("001_articles", _m001_articles),
     ("002_facts", _m002_facts),
@@ -172,6 +178,7 @@ MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("006_article_paths", _m006_article_paths),
     ("007_people_terms", _m007_people_terms),
     ("008_unique_active_facts", _m008_unique_active_facts),
+    ("009_people_search", _m009_people_search),
 ]
 
 
@@ -495,12 +502,29 @@ class Store:
         people = self._rows(f"select * from people where sentence_id in ({marks}) order by id", sentence_ids)
         return figures, quotes, people
 
-    def people(self, guild_id: int | None = None) -> list[dict[str, Any]]:
-        """Everyone introduced with a role or quoted by name: name, role, and where."""
+    def match_people(self, terms: list[str], guild_id: int | None, limit: int = 50) -> list[dict[str, Any]]:
+        """People with a role whose name or role shares any of `terms`, best first."""
+        if not terms:
+            return []
+        query = " OR ".join(f'"{t}"' for t in terms)
         return self._rows(
-            """select p.name, p.role, p.sentence_id, p.article_id, p.quoted, p.terms from people p
-               join articles a on a.id = p.article_id where a.guild_id is null or a.guild_id is :g""",
-            {"g": guild_id},
+            """
+            select p.name, p.role, p.sentence_id, p.article_id, p.quoted, p.terms
+            from (select rowid, rank from people_fts where people_fts match :q order by rank limit :scan) hit
+            join people p on p.id = hit.rowid join articles a on a.id = p.article_id
+            where p.role != '' and (a.guild_id is null or a.guild_id is :g)
+            order by hit.rank limit :limit
+            """,
+            {"q": query, "g": guild_id, "limit": limit, "scan": limit * 4},
+        )
+
+    def most_mentioned(self, guild_id: int | None, limit: int) -> list[dict[str, Any]]:
+        """The people the articles mention most: name, a role, and whether they are quoted."""
+        return self._rows(
+            """select p.name, max(p.role) as role, max(p.quoted) as quoted, count(*) as n from people p
+               join articles a on a.id = p.article_id where a.guild_id is null or a.guild_id is :g
+               group by p.name order by n desc, p.name limit :limit""",
+            {"g": guild_id, "limit": limit},
         )
 
     # --- moderator facts ------------------------------------------------------------
