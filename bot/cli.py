@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import os
 import sys
@@ -10,7 +11,7 @@ from pathlib import Path
 
 from knowledge.answer import Engine, QuestionError, answer_json
 from knowledge.ingest import ArticleError, article_files
-from knowledge.store import PROJECT_ROOT, Store
+from knowledge.store import PROJECT_ROOT, FactError, Store
 
 DEFAULT_DB = PROJECT_ROOT / "data" / "strikebot.db"
 
@@ -48,8 +49,6 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
 
 def answer_json_error(question: str, message: str) -> str:
-    import json
-
     return json.dumps(
         {"question": question, "answered": False, "kind": None, "answer": message, "evidence": "", "speaker": None,
          "source": None, "score": 0.0, "suggestions": [], "error": message},
@@ -112,6 +111,34 @@ def cmd_backup(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_export(args: argparse.Namespace) -> int:
+    data = Store(args.db, bundled=False).export_facts(args.guild)
+    text = json.dumps(data, ensure_ascii=False, indent=1)
+    if args.target == "-":
+        print(text)
+    else:
+        Path(args.target).write_text(text, encoding="utf-8")
+        print(f"exported {len(data['facts'])} facts and {len(data['history'])} history entries to {args.target}")
+    return 0
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    try:
+        data = json.loads(Path(args.source).read_text(encoding="utf-8"))
+        added, skipped = Store(args.db).import_facts(data, args.guild, None)
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, FactError) as error:
+        print(f"error    {args.source}: {error}", file=sys.stderr)
+        return 1
+    print(f"imported {added} facts; {skipped} were already there")
+    return 0
+
+
+def cmd_faults(args: argparse.Namespace) -> int:
+    from bot.faults import main as faults_main
+
+    return faults_main(args)
+
+
 def cmd_bench(args: argparse.Namespace) -> int:
     from bot.bench import main as bench_main
 
@@ -152,6 +179,21 @@ def build_parser() -> argparse.ArgumentParser:
     backup = add("backup", "copy the knowledge base safely, even while the bot runs")
     backup.add_argument("target")
     backup.set_defaults(func=cmd_backup)
+
+    export = add("export", "write the facts and their history as JSON (lossless; see import)")
+    export.add_argument("target", help="a file, or - for standard output")
+    export.add_argument("--guild", type=int, default=None, help="the Discord server id (default: facts added here)")
+    export.set_defaults(func=cmd_export)
+
+    imp = add("import", "add the facts of a JSON export (those not already here), in one transaction")
+    imp.add_argument("source")
+    imp.add_argument("--guild", type=int, default=None)
+    imp.set_defaults(func=cmd_import)
+
+    faults = add("faults", "kill ingest and import mid-write many times; check nothing acknowledged is lost")
+    faults.add_argument("--kills", type=int, default=50)
+    faults.add_argument("--seed", type=int, default=1)
+    faults.set_defaults(func=cmd_faults)
 
     bench = add("bench", "measure answer latency, start-up time and the naive baseline")
     bench.add_argument("--sizes", default="1000,10000,100000", help="comma-separated sentence counts (0: bundled articles only)")

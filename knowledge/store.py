@@ -683,6 +683,8 @@ class Store:
             if isinstance(change, dict):
                 history.setdefault(change.get("fact_id"), []).append(change)  # type: ignore[arg-type]
         added = skipped = 0
+        new_ids: dict[int, int] = {}
+        links: list[tuple[int, int]] = []
         with self._lock:
             existing = {row["text"].lower() for row in self._rows("select text from facts where guild_id is ?", [guild_id])}
             with self._write("facts") as db:
@@ -706,6 +708,9 @@ class Store:
                         "terms": " ".join(content_stems(" ".join([text, *questions]))),
                     }
                     fact_id = db["facts"].insert(row).last_pk
+                    new_ids[item.get("id")] = fact_id  # type: ignore[index]
+                    if item.get("supersedes") is not None:
+                        links.append((fact_id, item["supersedes"]))
                     for change in sorted(history.get(item.get("id"), []), key=lambda c: c.get("version") or 0):  # type: ignore[arg-type]
                         db["fact_history"].insert(
                             {**{k: change.get(k) for k in ("version", "action", "text", "questions", "source", "source_type", "status", "actor_id", "at")}, "fact_id": fact_id, "supersedes": None}
@@ -714,6 +719,9 @@ class Store:
                         self._history(fact_id, "import", row, actor_id, stamp)
                     existing.add(text.lower())
                     added += 1
+                for fact_id, old in links:  # "replaces #N" survives the renumbering
+                    if old in new_ids:
+                        db["facts"].update(fact_id, {"supersedes": new_ids[old]})
         return added, skipped
 
     # --- members' feedback ---------------------------------------------------------------

@@ -59,3 +59,26 @@ def test_core_never_imports_discord():
     for path in (ROOT / "knowledge").glob("*.py"):
         text = path.read_text()
         assert "import discord" not in text and "from discord" not in text, path
+
+
+def test_export_then_import_round_trips(tmp_path):
+    db, copy, dump = str(tmp_path / "kb.db"), str(tmp_path / "copy.db"), tmp_path / "facts.json"
+    code = "import sys; from knowledge.store import Store; Store(sys.argv[1]).add_fact('Strike pay starts in week three.', 'memo')"
+    subprocess.run([sys.executable, "-c", code, db], cwd=ROOT, check=True)
+    assert run("export", "--db", db, str(dump)).returncode == 0
+    done = run("import", "--db", copy, str(dump))
+    assert done.returncode == 0 and "imported 1 facts" in done.stdout
+    assert json.loads(run("export", "--db", copy, "-").stdout)["facts"][0]["text"] == "Strike pay starts in week three."
+
+
+def test_import_refuses_a_broken_file_politely(tmp_path):
+    bad = tmp_path / "bad.json"
+    bad.write_text("{not json")
+    done = run("import", "--db", str(tmp_path / "kb.db"), str(bad))
+    assert done.returncode == 1 and "error" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_faults_smoke_loses_nothing():
+    done = run("faults", "--kills", "2")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "acknowledged writes lost: 0" in done.stdout

@@ -232,3 +232,67 @@ async def test_a_long_answer_fits_discord_limits(simcord_env, server):
     result = await member.slash(channel, "ask", question="What are the strike pay rules?")
     embed = result.response.embeds[0]
     assert len(embed.description) <= 4096 and all(len(f.value) <= 1024 for f in embed.fields) and len(embed) <= 6000
+
+
+MOD_CALLS = {
+    "fact add": {"text": "Matrix fact about picket shifts.", "source": "memo"},
+    "fact edit": {"fact": 1, "source": "edited memo"},
+    "fact retire": {"fact": 1},
+    "fact restore": {"fact": 1},
+    "fact list": {},
+    "fact history": {"fact": 1},
+    "unanswered": {},
+    "kb export": {},
+    "article add": {"file": ("matrix.txt", (DATA / "transit-strike.txt").read_bytes())},
+}
+
+
+@pytest.mark.parametrize("command", sorted(MOD_CALLS))
+@pytest.mark.parametrize("who", ["member", "mod", "captain", "admin"])
+async def test_permission_matrix(simcord_env, server, who, command):
+    guild, channel, member, mod, captain = server
+    admin = guild.add_member(simcord_env.create_user("admin"), roles=[guild.create_role("Admins", permissions=discord.Permissions(administrator=True))])
+    store = simcord_env.bot.engine.store
+    seed = store.add_fact("A fact to work on.", "memo", guild_id=guild.id)
+    assert seed.id == 1
+    for name in ("fact", "article", "kb", "unanswered"):
+        await expose_to_everyone(simcord_env, guild, name)  # the bot, not Discord, must say no
+    actor = {"member": member, "mod": mod, "captain": captain, "admin": admin}[who]
+    before = (store.db["facts"].count, store.db["fact_history"].count, store.db["articles"].count)
+    result = await actor.slash(channel, command, **MOD_CALLS[command])
+    reply = last(result)
+    refused = "Only moderators" in (reply.content or "")
+    if who == "member":
+        assert refused and (store.db["facts"].count, store.db["fact_history"].count, store.db["articles"].count) == before
+    else:
+        assert not refused
+    simcord_env.errors  # noqa: B018 - refusals are expected errors
+
+
+async def test_another_guild_cannot_touch_these_facts(simcord_env, server):
+    guild, channel, _, mod, _ = server
+    fact = simcord_env.bot.engine.store.add_fact("Home guild fact.", "memo", guild_id=guild.id)
+    other = simcord_env.create_guild(name="Other")
+    other_channel = other.create_text_channel("general")
+    other_mod = other.add_member(simcord_env.create_user("other-mod"), roles=[other.create_role("Mods", permissions=discord.Permissions(manage_messages=True))])
+    result = await other_mod.slash(other_channel, "fact retire", fact=fact.id)
+    assert "no fact" in result.response.content
+    assert simcord_env.bot.engine.store.fact(fact.id, guild.id).status == "active"
+    simcord_env.errors  # noqa: B018
+
+
+async def test_a_hundred_moderator_writes_at_once_lose_nothing(simcord_env, server):
+    from simcord import interactions as sim_interactions
+    from simcord.actors import _resolve_visible_command
+
+    guild, channel, _, mod, _ = server
+    root = _resolve_visible_command(mod, channel.id, "fact", 1)
+    for i in range(100):
+        data = {"id": root["id"], "name": "fact", "type": 1, "options": [{"name": "add", "type": 1, "options": [
+            {"name": "text", "type": 3, "value": f"Concurrent fact number {i}."}, {"name": "source", "type": 3, "value": "memo"}]}]}
+        _, payload = sim_interactions.base_payload(simcord_env.backend, type=2, channel_id=channel.id, guild_id=guild.id, user_id=mod.id, data=data)
+        simcord_env.backend.emit("INTERACTION_CREATE", payload)
+    await simcord_env.settle()
+    store = simcord_env.bot.engine.store
+    assert len(store.facts(guild.id)) == 100
+    assert store.db["fact_history"].count == 100

@@ -99,3 +99,14 @@ def test_wal_mode_and_backup(store, tmp_path: Path):
     with sqlite3.connect(tmp_path / "backup.db") as conn:
         assert conn.execute("select count(*) from articles").fetchone()[0] == 3
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def test_import_keeps_what_replaced_what(store, tmp_path):
+    old = store.add_fact("The offer was a 2% raise.", "memo", guild_id=1)
+    store.add_fact("The offer is now a 3% raise.", "memo", guild_id=1, supersedes=old.id)
+    other = Store(tmp_path / "other.db")
+    other.add_fact("An unrelated fact to shift the numbering.", "memo", guild_id=1)
+    other.import_facts(store.export_facts(1), guild_id=1, actor_id=None)
+    by_text = {f.text: f for f in other.facts(1, include_retired=True)}
+    assert by_text["The offer is now a 3% raise."].supersedes == by_text["The offer was a 2% raise."].id
+    assert by_text["The offer was a 2% raise."].status == "retired"

@@ -1,0 +1,86 @@
+"""`strikebot faults`: kill the process mid-write, many times, and check nothing is lost.
+
+Two kinds of write are interrupted with SIGKILL at random moments: a bulk
+article ingest (one transaction per article, each acknowledged on standard
+output after its commit) and a bulk fact import (one transaction for the whole
+file). After every kill the database must pass `PRAGMA integrity_check`, hold
+every acknowledged article, and show no half-written article or import.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import signal
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from bot import synthetic
+from knowledge.store import PROJECT_ROOT, Store
+
+
+def _cli(*args: str) -> subprocess.Popen[str]:
+    return subprocess.Popen([sys.executable, "-m", "bot", *args], cwd=PROJECT_ROOT, stdout=subprocess.PIPE,
+                            stderr=subprocess.DEVNULL, text=True)
+
+
+def _check(db: Path) -> tuple[bool, set[str], int, int]:
+    """(integrity ok, stored article paths, half-written articles, facts) of `db`."""
+    with sqlite3.connect(db) as conn:
+        ok = conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        paths = {row[0] for row in conn.execute("select path from articles")}
+        half = conn.execute(
+            "select count(*) from articles a where not exists (select 1 from sentences s where s.article_id = a.id)"
+        ).fetchone()[0]
+        facts = conn.execute("select count(*) from facts").fetchone()[0]
+    return ok, paths, half, facts
+
+
+def run(kills: int, seed: int = 1, articles: int = 3000, facts: int = 2000) -> dict[str, int]:
+    rng = random.Random(seed)
+    result = {"kills": 0, "acknowledged": 0, "lost": 0, "half_written": 0, "corrupt": 0, "partial_imports": 0}
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp) / "articles"
+        folder.mkdir()
+        for name, text in synthetic.articles(articles):
+            (folder / name).write_text(text)
+        export = Path(tmp) / "facts.json"
+        source = Store(Path(tmp) / "source.db", bundled=False)
+        for text, where, examples in synthetic.facts(facts):
+            source.add_fact(text, where, questions=examples)
+        export.write_text(json.dumps(source.export_facts(None)))
+        db = Path(tmp) / "kb.db"
+        Store(db)  # created, with the bundled articles, before the first kill
+        acknowledged: set[str] = set()
+        for round_number in range(kills):
+            if round_number % 2 == 0:
+                proc = _cli("ingest", "--db", str(db), str(folder))
+            else:
+                proc = _cli("import", "--db", str(db), str(export))
+            time.sleep(rng.uniform(0.3, 1.5))
+            proc.send_signal(signal.SIGKILL)
+            out, _ = proc.communicate()
+            acknowledged |= {line.split()[1] for line in out.splitlines() if line.startswith("added")}
+            ok, paths, half, fact_count = _check(db)
+            result["kills"] += 1
+            result["corrupt"] += int(not ok)
+            result["half_written"] += half
+            result["partial_imports"] += int(fact_count not in (0, facts))
+            result["lost"] = len(acknowledged - paths)
+        result["acknowledged"] = len(acknowledged)
+    return result
+
+
+def main(args: argparse.Namespace) -> int:
+    result = run(args.kills, args.seed)
+    print(
+        f"kills survived: {result['kills'] - result['corrupt']}/{result['kills']}; acknowledged articles: {result['acknowledged']}; "
+        f"acknowledged writes lost: {result['lost']}; half-written articles: {result['half_written']}; "
+        f"partial fact imports: {result['partial_imports']}; corrupt databases: {result['corrupt']}"
+    )
+    return 0 if not (result["lost"] or result["half_written"] or result["corrupt"] or result["partial_imports"]) else 1
