@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from knowledge.models import Answer, Article, Source, display_date
-from knowledge.search import Question, Vocabulary, analyse, fuzzy_rank
+from knowledge.search import LazyCounts, Question, Vocabulary, analyse, fuzzy_rank
 from knowledge.store import Store
 from knowledge.text import clean, content_stems
 
@@ -28,6 +28,7 @@ log = logging.getLogger(__name__)
 THRESHOLD = 0.5
 BANK_FACTS = 500
 PEOPLE_SHORTLIST = 50
+LARGE_CORPUS = 300_000  # sentences; above this the vocabulary is read on demand
 SHORTLIST_COMMON = 2000  # a word in more sentences than this (or 2%) does not shortlist
 BANK_PEOPLE = 200
 ALSO_RATIO = 0.85
@@ -61,7 +62,7 @@ class Engine:
     def __init__(self, store: Store) -> None:
         self.store = store
         self._seen: tuple[int, int, int] = (-1, -1, -1)  # articles, facts, other processes' writes
-        self._article_counts: tuple[dict[str, int], int] = ({}, 0)
+        self._article_counts: tuple[dict[str, int] | LazyCounts, int] = ({}, 0)
         self._vocabulary = Vocabulary({}, 1)
         self._articles: dict[int, Article] = {}
         self._bank: dict[int | None, list[str]] = {}
@@ -81,7 +82,11 @@ class Engine:
     def _reload(self, now: tuple[int, int, int]) -> None:
         articles_changed = now[0] != self._seen[0] or now[2] != self._seen[2]
         if articles_changed:
-            self._article_counts = self.store.vocabulary()
+            total = self.store.sentence_count()
+            if total > LARGE_CORPUS:  # too many words to hold: read them on demand
+                self._article_counts = (LazyCounts(self.store.term_count, self.store.terms_starting), total)
+            else:
+                self._article_counts = self.store.vocabulary()
             self._articles = {a.id: a for a in self.store.all_articles()}
             ordinals = [_ordinal(a.date) for a in self._articles.values() if a.date]
             self._dates = (min(ordinals, default=0), max(ordinals, default=1))

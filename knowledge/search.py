@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -67,10 +68,24 @@ class Question:
         return tuple(t for t in self.terms if t.speaker)
 
 
+class LazyCounts:
+    """Document frequencies read on demand (for a corpus too large to hold in memory), cached."""
+
+    def __init__(self, lookup: Callable[[str], int], starting: Callable[[str], list[str]]) -> None:
+        self._lookup = lru_cache(maxsize=65536)(lookup)
+        self.starting = lru_cache(maxsize=64)(starting)
+
+    def get(self, term: str, default: int = 0) -> int:
+        return self._lookup(term) or default
+
+    def __contains__(self, term: object) -> bool:
+        return isinstance(term, str) and self._lookup(term) > 0
+
+
 class _Counts:
     """Two frequency tables read as one (the articles', cached long; the facts', small)."""
 
-    def __init__(self, base: dict[str, int], extra: dict[str, int]) -> None:
+    def __init__(self, base: dict[str, int] | LazyCounts, extra: dict[str, int]) -> None:
         self.base = base
         self.extra = extra
 
@@ -84,7 +99,7 @@ class _Counts:
 class Vocabulary:
     """Stems known to the knowledge base, with their document frequencies."""
 
-    def __init__(self, counts: dict[str, int], total: int, extra: dict[str, int] | None = None) -> None:
+    def __init__(self, counts: dict[str, int] | LazyCounts, total: int, extra: dict[str, int] | None = None) -> None:
         self.counts = _Counts(counts, extra or {})
         self.total = max(total, 1)
         self._base = counts
@@ -92,8 +107,13 @@ class Vocabulary:
         self._keys: dict[str, list[str]] | None = None
         self._correct = lru_cache(maxsize=4096)(self._closest)
 
-    def keys(self, first: str) -> list[str]:
-        """Known words starting with `first`, for typo correction (built on first use)."""
+    def keys(self, term: str) -> list[str]:
+        """Known words that could be `term` mistyped: those sharing its first letter
+        (its first two, for a corpus read on demand)."""
+        if isinstance(self._base, LazyCounts):
+            prefix = term[:2]
+            return self._base.starting(prefix) + [k for k in self._extra if k.startswith(prefix)]
+        first = term[0]
         if self._keys is None:
             self._keys = {}
             for key in (*self._base, *self._extra):
@@ -110,7 +130,7 @@ class Vocabulary:
         if family:
             return family
         # Typos seldom change the first letter: only words sharing it are compared.
-        found = process.extractOne(term, self.keys(term[0]), scorer=fuzz.ratio, score_cutoff=80, processor=None)
+        found = process.extractOne(term, self.keys(term), scorer=fuzz.ratio, score_cutoff=80, processor=None)
         if not found or found[0] in STOPWORDS:
             return None
         return found[0], found[1] / 100

@@ -444,6 +444,24 @@ class Store:
             total = self.db.execute("select count(*) from sentences").fetchone()[0]
         return counts, total
 
+    def sentence_count(self) -> int:
+        with self._lock:
+            return int(self.db.execute("select count(*) from sentences").fetchone()[0])
+
+    def term_count(self, term: str) -> int:
+        """How many sentences hold `term` (one index look-up)."""
+        with self._lock:
+            row = self.db.execute("select doc from sentences_vocab where term = ?", [term]).fetchone()
+        return int(row[0]) if row else 0
+
+    def terms_starting(self, prefix: str) -> list[str]:
+        """Known terms (3+ letters) that start with `prefix`."""
+        with self._lock:
+            rows = self.db.execute(
+                "select term from sentences_vocab where term >= ? and term < ? and length(term) >= 3", [prefix, prefix + "\uffff"]
+            ).fetchall()
+        return [row[0] for row in rows if not row[0].isdigit()]
+
     def fact_vocabulary(self) -> tuple[dict[str, int], int]:
         """The same for the facts (small, and reloaded whenever a fact changes)."""
         with self._lock:

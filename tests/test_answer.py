@@ -94,3 +94,13 @@ def test_a_newer_fact_replaces_the_old_and_says_so(store):
     store.add_fact("The studios now offer a 3% raise.", "press report", guild_id=5, questions=["What raise did the studios offer?"], supersedes=old.id)
     answer = engine.ask("What raise did the studios offer?", guild_id=5)
     assert "3%" in answer.headline and f"replaces fact #{old.id}" in answer.text
+
+
+def test_reading_the_vocabulary_on_demand_gives_the_same_answers(store, monkeypatch):
+    import knowledge.answer
+
+    questions = ["wat did the network exec say abt a work stopage", "How many ballots were cast?", "Who won the Super Bowl?",
+                 "What did Verone say about the vote?"]
+    in_memory = [Engine(store).ask(q).text for q in questions]
+    monkeypatch.setattr(knowledge.answer, "LARGE_CORPUS", 0)
+    assert [Engine(store).ask(q).text for q in questions] == in_memory
