@@ -34,6 +34,10 @@ MAX_FACT_LENGTH = 1500
 MAX_SOURCE_LENGTH = 500
 
 
+# Everything about an article but its text, which only ingest and re-derivation read.
+_ARTICLE_COLUMNS = "id, path, title, outlet, outlet_inferred, date, date_inferred, url, guild_id"
+
+
 class NotFoundError(LookupError):
     """No such fact (in this guild)."""
 
@@ -423,14 +427,14 @@ class Store:
             log.info("re-derived %d articles for extractor version %s", len(articles), version)
 
     def articles(self, guild_id: int | None = None) -> list[Article]:
-        rows = self._rows("select * from articles where guild_id is null or guild_id is ? order by date, id", [guild_id])
+        rows = self._rows(f"select {_ARTICLE_COLUMNS} from articles where guild_id is null or guild_id is ? order by date, id", [guild_id])
         return [_article(row) for row in rows]
 
     def all_articles(self) -> list[Article]:
-        return [_article(row) for row in self._rows("select * from articles order by id")]
+        return [_article(row) for row in self._rows(f"select {_ARTICLE_COLUMNS} from articles order by id")]
 
     def article(self, article_id: int) -> Article:
-        rows = self._rows("select * from articles where id = ?", [article_id])
+        rows = self._rows(f"select {_ARTICLE_COLUMNS} from articles where id = ?", [article_id])
         if not rows:
             raise NotFoundError(f"no article #{article_id}")
         return _article(rows[0])

@@ -296,3 +296,36 @@ async def test_a_hundred_moderator_writes_at_once_lose_nothing(simcord_env, serv
     store = simcord_env.bot.engine.store
     assert len(store.facts(guild.id)) == 100
     assert store.db["fact_history"].count == 100
+
+
+HOSTILE_TEXTS = [
+    "\u200b\u200e\u202e what did the president say \u202c",
+    "**bold** __under__ ~~strike~~ `code` ||spoiler|| > quote",
+    "'; DROP TABLE facts; --",
+    "\x00\x07\x1b[31m control characters",
+    "@everyone @here <@1> <@&2> <#3>",
+    "\u0645\u0627\u0630\u0627 \u0642\u0627\u0644 \u0627\u0644\u0631\u0626\u064a\u0633\u061f",
+    "\U0001f4a5" * 300,
+    "x" * 5999,
+]
+
+
+@pytest.mark.parametrize("text", HOSTILE_TEXTS)
+async def test_hostile_text_through_the_bot_gets_a_clear_reply_and_no_partial_write(simcord_env, server, text):
+    _, channel, member, mod, _ = server
+    store = simcord_env.bot.engine.store
+    asked = await member.slash(channel, "ask", question=text)
+    assert asked.acknowledged and (last(asked).embeds or last(asked).content)
+    before = (store.db["facts"].count, store.db["fact_history"].count)
+    added = await mod.slash(channel, "fact add", text=text[:1500], source=text[:500])
+    after = (store.db["facts"].count, store.db["fact_history"].count)
+    assert added.ephemeral and last(added).content
+    assert after in (before, (before[0] + 1, before[1] + 1))  # whole, or not at all
+    if after != before:
+        fact_id = store.facts(server[0].id)[-1].id
+        edited = await mod.slash(channel, "fact edit", fact=fact_id, text=("edited " + text)[:1500])
+        assert edited.ephemeral and last(edited).content
+    from bot.render import error_message
+
+    # Every error the bot met was one it expects and explains; none was a crash.
+    assert all(error_message(getattr(e, "original", e))[1] for e in simcord_env.errors)
