@@ -27,6 +27,14 @@ from knowledge.store import FactError, Store
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def rss_mb() -> float:
+    """This process's resident memory now (Linux)."""
+    import os
+
+    pages = int(Path("/proc/self/statm").read_text().split()[1])
+    return pages * os.sysconf("SC_PAGE_SIZE") / 1e6
+
+
 def python(code: str, *args: str) -> subprocess.Popen[str]:
     return subprocess.Popen([sys.executable, "-c", code, *args], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
@@ -92,7 +100,11 @@ def test_the_same_fact_twice_at_once_is_one_fact(tmp_path):
 
 async def test_a_flood_is_bounded_and_the_bot_recovers(tmp_path):
     bot = create_bot(tmp_path / "kb.db", Settings(db_path=tmp_path / "kb.db", articles_dir=tmp_path / "a", max_queue=50))
+    await bot.core(bot.engine.ask, "how many ballots were cast")  # warm, as a running bot is
+    before = rss_mb()
     results = await asyncio.gather(*(bot.core(bot.engine.ask, "how many ballots were cast") for _ in range(1000)), return_exceptions=True)
+    grown = rss_mb() - before
+    assert grown < 30, f"memory grew {grown:.0f} MB during the flood"
     answered = [r for r in results if not isinstance(r, BaseException)]
     refused = [r for r in results if isinstance(r, Busy)]
     assert len(answered) + len(refused) == 1000
