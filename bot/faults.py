@@ -43,7 +43,7 @@ def _check(db: Path) -> tuple[bool, set[str], int, int]:
 
 def run(kills: int, seed: int = 1, articles: int = 3000, facts: int = 2000) -> dict[str, int]:
     rng = random.Random(seed)
-    result = {"kills": 0, "acknowledged": 0, "lost": 0, "half_written": 0, "corrupt": 0, "partial_imports": 0}
+    result = {"kills": 0, "acknowledged": 0, "lost": 0, "half_written": 0, "corrupt": 0, "partial_imports": 0, "imports_done": 0}
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp) / "articles"
         folder.mkdir()
@@ -57,6 +57,7 @@ def run(kills: int, seed: int = 1, articles: int = 3000, facts: int = 2000) -> d
         db = Path(tmp) / "kb.db"
         Store(db)  # created, with the bundled articles, before the first kill
         acknowledged: set[str] = set()
+        counted: set[str] = set()  # acknowledged but missing: counted once
         for round_number in range(kills):
             if round_number % 2 == 0:
                 proc = _cli("ingest", "--db", str(db), str(folder))
@@ -66,12 +67,17 @@ def run(kills: int, seed: int = 1, articles: int = 3000, facts: int = 2000) -> d
             proc.send_signal(signal.SIGKILL)
             out, _ = proc.communicate()
             acknowledged |= {line.split()[1] for line in out.splitlines() if line.startswith("added")}
+            imported = any(line.startswith("imported") for line in out.splitlines())
             ok, paths, half, fact_count = _check(db)
+            result["imports_done"] += int(imported)
+            if imported and fact_count != facts:
+                result["lost"] += facts - fact_count  # an acknowledged import must be there whole
             result["kills"] += 1
             result["corrupt"] += int(not ok)
             result["half_written"] += half
             result["partial_imports"] += int(fact_count not in (0, facts))
-            result["lost"] = len(acknowledged - paths)
+            result["lost"] += len(acknowledged - paths - counted)
+            counted |= acknowledged - paths
         result["acknowledged"] = len(acknowledged)
     return result
 
@@ -81,6 +87,7 @@ def main(args: argparse.Namespace) -> int:
     print(
         f"kills survived: {result['kills'] - result['corrupt']}/{result['kills']}; acknowledged articles: {result['acknowledged']}; "
         f"acknowledged writes lost: {result['lost']}; half-written articles: {result['half_written']}; "
-        f"partial fact imports: {result['partial_imports']}; corrupt databases: {result['corrupt']}"
+        f"fact imports acknowledged: {result['imports_done']}; partial fact imports: {result['partial_imports']}; "
+        f"corrupt databases: {result['corrupt']}"
     )
     return 0 if not (result["lost"] or result["half_written"] or result["corrupt"] or result["partial_imports"]) else 1
