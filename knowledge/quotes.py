@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from knowledge.text import Span
 
@@ -46,7 +47,6 @@ _UNNAMED_RE = re.compile(
     r"(?:\s+(?:familiar with|close to|involved in|at|with|from|of)\s+(?:the\s+)?[\w\u2019'-]+(?:\s+[A-Z][\w-]+)?)?"
 )
 _REVERSE_ROLE_RE = re.compile(r"((?:[\w\u2019'&-]+\s+){0,5}?[\w-]+),\s*$")
-_APPOSITION_END_RE = re.compile(r"([^,\u2014]+),\s*([^,\u2014]+),$")
 _SOURCE_NOUN_RE = re.compile(rf"\b(?:{SOURCE_NOUNS})\b")
 _NAME_TOKEN = r"(?!(?:Jr|Sr)\b)(?:[A-Z][a-z]+(?:[-'\u2019][A-Z]?[a-z]+)?|Mc[A-Z][a-z]+|[A-Z]\.)"
 _NAME_RE = re.compile(rf"{_NAME_TOKEN}(?:\s+{_NAME_TOKEN}){{1,7}}(?:,?\s+(?:Jr\.|Sr\.|III|II|IV)(?![a-z]))?")
@@ -88,15 +88,21 @@ class QuoteMatch:
     linked: bool = False  # the speaker came from an earlier sentence ("he added")
 
 
+@lru_cache(maxsize=4096)
+def _surname(name: str) -> str:
+    parts = [p for p in name.split() if p.rstrip(".,") not in ("Jr", "Sr", "II", "III", "IV")]
+    return parts[-1] if parts else name
+
+
 @dataclass
 class _Cast:
     """The people of one article, and where each is mentioned."""
 
     people: dict[str, Person] = field(default_factory=dict)
 
-    def surname(self, name: str) -> str:
-        parts = [p for p in name.split() if p.rstrip(".,") not in ("Jr", "Sr", "II", "III", "IV")]
-        return parts[-1] if parts else name
+    @staticmethod
+    def surname(name: str) -> str:
+        return _surname(name)
 
     def lookup(self, text: str) -> Person | None:
         """The known person whose full name, surname or first name `text` is."""
@@ -227,9 +233,13 @@ def _find_people(sentences: list[Span], cast: _Cast) -> None:
 def _noun_phrase_before(frame: str, at: int) -> str:
     """The speaker phrase ending just before a speech verb at offset `at`."""
     head = frame[:at].rstrip()
-    apposition = _APPOSITION_END_RE.search(head[-200:])
-    if apposition and any(_ROLE_WORD_RE.match(w) for w in apposition.group(2).split()):
-        head = head[: len(head) - len(head[-200:]) + apposition.start(2)].rstrip().rstrip(",")
+    if head.endswith(","):
+        # "Nick Counter, president of the AMPTP, explained": skip the apposition.
+        parts = head[-200:-1].split(",")
+        if len(parts) >= 2 and "\u2014" not in parts[-1] and "\u2014" not in parts[-2] and any(
+            _ROLE_WORD_RE.match(w) for w in parts[-1].split()
+        ):
+            head = head[: len(head) - len(parts[-1]) - 2].rstrip().rstrip(",")
     tokens = head[-200:].split()
     picked: list[str] = []
     for token in reversed(tokens[-9:]):
@@ -387,8 +397,11 @@ def find_quotes(sentences: list[Span]) -> tuple[list[QuoteMatch], list[Person]]:
 
 def _frame(text: str) -> str:
     """The sentence with each quote's words blanked out (same length, so offsets hold)."""
+    spans = _quote_spans(text)
+    if not spans:
+        return text
     out = list(text)
-    for start, end in _quote_spans(text):
+    for start, end in spans:
         for i in range(start + 1, end - 1):
             out[i] = " "
     return "".join(out)

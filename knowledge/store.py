@@ -8,6 +8,7 @@ people) are rebuilt from the stored article text when extraction improves.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
 import logging
 import os
@@ -309,18 +310,22 @@ class Store:
         from concurrent.futures import ProcessPoolExecutor
 
         workers = workers or max(1, min(4, os.cpu_count() or 1))
-        pending: list[tuple[str, ingest.Parsed | Exception]] = []
         with ProcessPoolExecutor(max_workers=workers) as pool:
+            # While one batch is written, the workers parse the next.
+            waiting: tuple[list[str], Iterator[ingest.Parsed | Exception]] | None = None
             chunk: list[tuple[str, str]] = []
-            for item in items:
-                chunk.append(item)
-                if len(chunk) == batch:
-                    pending = list(zip([p for p, _ in chunk], pool.map(_parse_quietly, [t for _, t in chunk], chunksize=16), strict=True))
-                    yield from self._save_batch(pending, guild_id)
-                    chunk = []
-            if chunk:
-                pending = list(zip([p for p, _ in chunk], pool.map(_parse_quietly, [t for _, t in chunk], chunksize=16), strict=True))
-                yield from self._save_batch(pending, guild_id)
+            for item in itertools.chain(items, [None]):
+                if item is not None:
+                    chunk.append(item)
+                    if len(chunk) < batch:
+                        continue
+                submitted = ([p for p, _ in chunk], pool.map(_parse_quietly, [t for _, t in chunk], chunksize=8)) if chunk else None
+                chunk = []
+                if waiting is not None:
+                    yield from self._save_batch(list(zip(waiting[0], waiting[1], strict=True)), guild_id)
+                waiting = submitted
+            if waiting is not None:
+                yield from self._save_batch(list(zip(waiting[0], waiting[1], strict=True)), guild_id)
 
     def _save_batch(self, parsed: list[tuple[str, ingest.Parsed | Exception]], guild_id: int | None) -> list[IngestResult]:
         results = []
