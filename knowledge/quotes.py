@@ -20,7 +20,7 @@ SPEECH_VERBS = (
     "writes|stated|states|warned|warns|remarked|remarks|replied|replies|recalled|recalls|commented|"
     "continued|acknowledged|admitted|conceded|stressed|suggested|announced|announces|texted|"
     "tweeted|posted|responded|countered|quipped|joked|observed|observes|predicted|cautioned|"
-    "complained|maintained|contended|put it|according to"
+    "complained|maintained|contended|put it|according to|called|calls|termed|dubbed"
 )
 _VERB_RE = re.compile(
     rf"\b(?:{SPEECH_VERBS})\b|\b(?:issued|released|put out)(?=[^\u201c\u201d\".]{{0,50}}\bstatement)", re.IGNORECASE
@@ -221,7 +221,7 @@ def _find_people(sentences: list[Span], cast: _Cast) -> None:
                 cast.add(name, role, index)
                 continue
             after = text[match.end() :]
-            apposition = re.match(r",\s+((?:(?:a|an|the)\s+)?[^,]{3,90}?),", after)
+            apposition = re.match(r",\s+((?:(?:a|an|the)\s+)?[^,\u201c\u201d\"]{3,90}?)(?:,|[.;]?\s*$)", after)
             if (
                 apposition
                 and any(_ROLE_WORD_RE.match(w.strip(",")) for w in apposition.group(1).split())

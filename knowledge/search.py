@@ -38,6 +38,8 @@ _INTENT_WORDS = frozenset(
     "percentage percent proportion number amount figure total record date year month day time long big large "
     "last previous next latest recent first ago share people".split()
 )
+# Words that ask for someone's words rather than say what about.
+_QUOTE_WORDS = frozenset("describe describes described call called calling react reacted respond responded characterize put".split())
 _YEAR_RE = re.compile(r"\b(?:1[6-9]|20)\d\d\b")
 _FUZZY_MIN_LENGTH = 4
 
@@ -180,6 +182,8 @@ def analyse(text: str, vocabulary: Vocabulary) -> Question:
     tokens = [w for w in words(text) if w not in STOPWORDS and (w != year or w in vocabulary.counts)]
     if len(tokens) > 1 and wants - {"quote", "who"}:
         tokens = [w for w in tokens if w not in _INTENT_WORDS] or tokens
+    if quote and len(tokens) > 1:
+        tokens = [w for w in tokens if w not in _QUOTE_WORDS] or tokens  # "how did X describe it"
     terms: list[Term] = []
     seen: set[str] = set()
     for i, word in enumerate(tokens):

@@ -74,3 +74,16 @@ def test_a_pronoun_is_not_blindly_the_last_speaker():
     )
     quotes = by_text(extract(text)[0])
     assert quotes["Will the union move on wages this week?"].speaker == "a studio executive"
+
+
+def test_an_inverted_attribution_with_a_role_after_the_name():
+    text = '"We cannot keep going," said Ana Lima, a cardiac nurse and the union\'s chief steward.\n'
+    quotes, people = extract(text)
+    assert by_text(quotes)["We cannot keep going"].speaker == "Ana Lima"
+    assert {p.name: p.role for p in people}["Ana Lima"] == "a cardiac nurse and the union's chief steward"
+
+
+def test_called_attributes_a_quoted_phrase():
+    text = "Spokesman Tom Reyes defended the plan. Reyes called it \u201cthe fairest offer in years.\u201d\n"
+    quote = by_text(extract(text)[0])["the fairest offer in years"]
+    assert quote.speaker == "Tom Reyes"
