@@ -37,6 +37,7 @@ NEIGHBOUR_WEIGHT = 0.35
 LINKED_WEIGHT = 0.7
 SYNONYM_WEIGHT = 0.8
 FAMILY_WEIGHT = 0.7
+BIGRAM_BONUS = 0.05
 _CAUSAL_RE = re.compile(r"\b(?:because|reason|since|so that|in order to|due to|why|cause|aim|designed to)\b", re.IGNORECASE)
 _KIND_FAMILY = {"count": {"count", "ordinal"}, "date": {"date"}, "duration": {"duration"}, "percent": {"percent"}, "money": {"money"}}
 
@@ -210,11 +211,11 @@ class Engine:
         figure_wants = question.wants & set(_KIND_FAMILY)
         if figure_wants:
             kinds = set().union(*(_KIND_FAMILY[k] for k in figure_wants))
-            figures = [f for f in extra.get("figures", []) if f["kind"] in kinds and not _mentioned(f["text"], question)]
+            figures = [f for f in extra.get("figures", []) if _fits(f, kinds) and not _mentioned(f["text"], question)]
             if figures:
                 candidate.figure = _pick_figure(figures, question, figure_wants)
                 candidate.kind = "figure"
-                present = sum(1 for w in figure_wants if any(f["kind"] in _KIND_FAMILY[w] for f in figures))
+                present = sum(1 for w in figure_wants if any(_fits(f, _KIND_FAMILY[w]) for f in figures))
                 fit = 0.85 + 0.15 * present / len(figure_wants)  # "when, and for how long": both
             else:
                 fit = 0.45
@@ -245,6 +246,7 @@ class Engine:
                 fit = min(fit, 0.85)
             else:
                 fit = min(fit, 0.75)
+        coverage += BIGRAM_BONUS * _bigrams(question, (row["terms"] or "").split())
         if "why" in question.wants and not _CAUSAL_RE.search(row["text"]):
             fit = min(fit, 0.75)  # a "why" wants a reason
         candidate.score = coverage * fit * self._focus(question, terms) + self._date_adjustment(question, row)
@@ -445,6 +447,23 @@ def _ordinal(date: str) -> int:
         return dt.date.fromisoformat((date + "-01-01")[:10] if len(date) < 10 else date[:10]).toordinal()
     except ValueError:
         return 0
+
+
+def _bigrams(question: Question, sequence: list[str]) -> float:
+    """The share of the question's adjacent word pairs that are adjacent in the sentence too
+    ("students ... out of school" over "students in some high school")."""
+    pairs = {(a.stem, b.stem) for a, b in zip(question.terms, question.terms[1:], strict=False)}
+    if not pairs:
+        return 0.0
+    found = {(a, b) for a, b in zip(sequence, sequence[1:], strict=False)} | {(b, a) for a, b in zip(sequence, sequence[1:], strict=False)}
+    return len(pairs & found) / len(pairs)
+
+
+def _fits(figure: dict[str, Any], kinds: set[str]) -> bool:
+    """A figure of a wanted kind; "the fifth day" also answers "what day"."""
+    if figure["kind"] in kinds:
+        return True
+    return "date" in kinds and figure["kind"] == "ordinal" and bool(re.search(r"day|week|month|year|night", figure["text"]))
 
 
 def _mentioned(figure: str, question: Question) -> bool:

@@ -34,6 +34,8 @@ _PATTERNS = [
     ("duration", rf"\b(?:{_NUM}|{_WORDNUM})[-\s]{_UNIT}(?:-(?:long|old))?\b"),
     ("duration", r"\b(?:day|week|month|year|decade)long\b"),
     ("date", r"\b(?:1[6-9]|20)\d\d(?:s\b)?(?!\d|,\d)"),
+    ("ordinal", r"\b(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|eleventh|twelfth|twentieth)"
+                r"(?:\s+(?:straight|consecutive))?\s+(?:day|week|month|year|round|session|meeting|night)\b"),
     ("ordinal", r"\b\d+(?:st|nd|rd|th)\b(?:\s+(?!(?:of|and|or|in|to|at|on)\b)[a-z]+)?"),
     ("count", rf"(?<![\w.$])(?:{_NUM})(?:\s?{_SCALE})?(?![\w%])"),
 ]

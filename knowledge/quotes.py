@@ -33,6 +33,7 @@ ROLE_WORDS = (
     "leader|commissioner|official|manager|editor|reporter|agent|economist|professor|partner|"
     "topper|vice-president|vp|boss|organizer|organiser|steward|member|minister|mediator|"
     "administrator|superintendent|founder|owner|strategist|consultant|adviser|advisor|"
+    "parent|resident|student|teacher|nurse|driver|rider|patient|voter|customer|shopper|commuter|"
     r"No\.\s?\d+"
 )
 _ROLE_WORD_RE = re.compile(rf"^(?:{ROLE_WORDS})$", re.IGNORECASE)
@@ -236,9 +237,10 @@ def _noun_phrase_before(frame: str, at: int) -> str:
     if head.endswith(","):
         # "Nick Counter, president of the AMPTP, explained": skip the apposition.
         parts = head[-200:-1].split(",")
-        if len(parts) >= 2 and "\u2014" not in parts[-1] and "\u2014" not in parts[-2] and any(
-            _ROLE_WORD_RE.match(w) for w in parts[-1].split()
-        ):
+        last = parts[-1].split()
+        if len(parts) >= 2 and "\u2014" not in parts[-1] and "\u2014" not in parts[-2] and last and (
+            any(_ROLE_WORD_RE.match(w) for w in last) or last[0].lower() in ("who", "whose", "which", "whom")
+        ):  # ", president of the guild," or ", whose children attend school,"
             head = head[: len(head) - len(parts[-1]) - 2].rstrip().rstrip(",")
     tokens = head[-200:].split()
     picked: list[str] = []

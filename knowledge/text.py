@@ -43,7 +43,7 @@ STOPWORDS = frozenset(
     you'll you're you've your yours yourself yourselves
     many much whats get got go goes like just tell told say says said saying
     think thinks thought know anything something someone ever still really
-    please thanks thank today whether yet via per going gone went doing
+    please thanks thank today whether yet via per going gone went doing now currently right
     """.split()
 )
 

@@ -36,3 +36,8 @@ def test_what_a_figure_measures():
 
 def test_a_numbered_title_is_not_a_count():
     assert find_figures("Its No. 2 executive resigned.") == []
+
+
+def test_a_spelled_ordinal_day_is_a_figure():
+    found = find_figures("Teachers stayed out for a fifth day on Thursday.")
+    assert ("fifth day", "ordinal") in [(f.text, f.kind) for f in found]

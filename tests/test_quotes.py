@@ -87,3 +87,10 @@ def test_called_attributes_a_quoted_phrase():
     text = "Spokesman Tom Reyes defended the plan. Reyes called it \u201cthe fairest offer in years.\u201d\n"
     quote = by_text(extract(text)[0])["the fairest offer in years"]
     assert quote.speaker == "Tom Reyes"
+
+
+def test_a_relative_clause_between_name_and_verb_is_skipped():
+    text = "Parent Lea Tran, whose children attend Lincoln Elementary, said she backs the teachers. \u201cThey deserve more,\u201d she said.\n"
+    quotes, people = extract(text)
+    assert by_text(quotes)["They deserve more"].speaker == "Lea Tran"
+    assert "Lincoln Elementary" not in {p.name for p in people}
