@@ -3,6 +3,8 @@ permissions, components and gateway events."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import discord
 import pytest
 from discord import app_commands
@@ -329,3 +331,27 @@ async def test_hostile_text_through_the_bot_gets_a_clear_reply_and_no_partial_wr
 
     # Every error the bot met was one it expects and explains; none was a crash.
     assert all(error_message(getattr(e, "original", e))[1] for e in simcord_env.errors)
+
+
+@pytest.fixture
+def channel_bot(tmp_path):
+    from bot.client import create_bot
+    from bot.config import Settings
+
+    return create_bot(tmp_path / "kb.db", Settings(db_path=tmp_path / "kb.db", articles_dir=tmp_path / "a", answer_channels=frozenset({424242})))
+
+
+async def test_answer_channels_answer_questions_and_stay_quiet_otherwise(channel_bot):
+    import simcord
+
+    async with simcord.run(channel_bot, approved_intents=discord.Intents.all()) as env:
+        guild = env.create_guild(name="Writers")
+        channel = guild.create_text_channel("questions")
+        channel_bot.settings = dataclasses.replace(channel_bot.settings, answer_channels=frozenset({channel.id}))
+        member = guild.add_member(env.create_user("member"))
+        await member.send(channel, "how many ballots were cast?")
+        assert channel.last_message.author.id == env.bot.user.id and "5,507" in channel.last_message.embeds[0].description
+        await member.send(channel, "who won the super bowl?")
+        assert channel.last_message.author.id == member.id  # no sourced answer: silence, not noise
+        await member.send(channel, "ballots were cast, I think")
+        assert channel.last_message.author.id == member.id  # not a question
