@@ -18,9 +18,9 @@ import threading
 from dataclasses import dataclass
 from typing import Any
 
-from knowledge.models import Answer, Article, Source, display_date
+from knowledge.models import Answer, Article, Source
 from knowledge.search import LazyCounts, Question, Vocabulary, analyse, fuzzy_rank
-from knowledge.store import Store
+from knowledge.store import Store, fact_from_row
 from knowledge.text import clean, content_stems
 
 log = logging.getLogger(__name__)
@@ -38,6 +38,7 @@ LINKED_WEIGHT = 0.7
 SYNONYM_WEIGHT = 0.8
 FAMILY_WEIGHT = 0.7
 BIGRAM_BONUS = 0.05
+OTHER_TIME = 0.6  # factor for a source from another year than the question names
 _CAUSAL_RE = re.compile(r"\b(?:because|reason|since|so that|in order to|due to|why|cause|aim|designed to)\b", re.IGNORECASE)
 _KIND_FAMILY = {"count": {"count", "ordinal"}, "date": {"date"}, "duration": {"duration"}, "percent": {"percent"}, "money": {"money"}}
 
@@ -155,7 +156,7 @@ class Engine:
             candidates.extend(self._score_people(question, guild_id))
         for candidate in candidates:
             if candidate.sentence is not None and question.year and not self._same_time(question, candidate.sentence):
-                candidate.score = (candidate.score + 1.0) * 0.6  # the question names another time
+                candidate.score *= OTHER_TIME  # the question names another time
         candidates.sort(key=lambda c: -c.score)
         return candidates
 
@@ -289,10 +290,11 @@ class Engine:
         return bool(question.year) and (date.startswith(question.year or "") or question.year in (row["terms"] or "").split())
 
     def _date_adjustment(self, question: Question, row: dict[str, Any]) -> float:
+        """Recency: the newer source wins a near tie."""
+        if question.year:
+            return 0.0  # a named time is weighed in _ranked, not recency
         article = self._articles.get(row["article_id"])
         date = article.date if article else ""
-        if question.year:
-            return 0.0 if self._same_time(question, row) else -1.0  # undone in _best, which applies a factor
         low, high = self._dates
         if not date or high <= low:
             return 0.0
@@ -355,9 +357,7 @@ class Engine:
     def _render_fact(self, question: str, best: _Candidate) -> Answer:
         fact = best.fact
         assert fact is not None
-        when = display_date(fact["updated_at"][:10], False)
-        kind = f" ({fact['source_type']})" if fact["source_type"] else ""
-        citation = f"added by a moderator on {when}; source{kind}: {fact['source']}"
+        citation = fact_from_row(fact).citation
         note = ""
         if fact["supersedes"]:
             try:

@@ -104,21 +104,20 @@ class Vocabulary:
     def __init__(self, counts: dict[str, int] | LazyCounts, total: int, extra: dict[str, int] | None = None) -> None:
         self.counts = _Counts(counts, extra or {})
         self.total = max(total, 1)
-        self._base = counts
-        self._extra = extra or {}
         self._keys: dict[str, list[str]] | None = None
         self._correct = lru_cache(maxsize=4096)(self._closest)
 
     def keys(self, term: str) -> list[str]:
         """Known words that could be `term` mistyped: those sharing its first letter
         (its first two, for a corpus read on demand)."""
-        if isinstance(self._base, LazyCounts):
+        base, extra = self.counts.base, self.counts.extra
+        if isinstance(base, LazyCounts):
             prefix = term[:2]
-            return self._base.starting(prefix) + [k for k in self._extra if k.startswith(prefix)]
+            return base.starting(prefix) + [k for k in extra if k.startswith(prefix)]
         first = term[0]
         if self._keys is None:
             self._keys = {}
-            for key in (*self._base, *self._extra):
+            for key in (*base, *extra):
                 if len(key) >= 3 and not key.isdigit():
                     self._keys.setdefault(key[0], []).append(key)
         return self._keys.get(first, [])

@@ -25,7 +25,7 @@ import sqlite_utils
 
 from knowledge import ingest
 from knowledge.models import SOURCE_TYPES, Article, Fact, FactChange
-from knowledge.text import content_stems
+from knowledge.text import clean, content_stems
 
 log = logging.getLogger(__name__)
 
@@ -492,7 +492,7 @@ class Store:
         """Sentences sharing any of `terms`, best BM25 first, within the guild's scope."""
         if not terms:
             return []
-        query = " OR ".join(f'"{t}"' for t in terms)
+        query = _any_of(terms)
         return self._rows(
             """
             select s.id, s.article_id, s.position, s.paragraph, s.text, s.terms, a.date, a.guild_id
@@ -543,7 +543,7 @@ class Store:
         """People with a role whose name or role shares any of `terms`, best first."""
         if not terms:
             return []
-        query = " OR ".join(f'"{t}"' for t in terms)
+        query = _any_of(terms)
         return self._rows(
             """
             select p.name, p.role, p.sentence_id, p.article_id, p.quoted, p.terms
@@ -666,11 +666,11 @@ class Store:
         return rows[0]
 
     def fact(self, fact_id: int, guild_id: int | None) -> Fact:
-        return _fact(self._fact_row(fact_id, guild_id))
+        return fact_from_row(self._fact_row(fact_id, guild_id))
 
     def facts(self, guild_id: int | None, *, include_retired: bool = False) -> list[Fact]:
         status = "" if include_retired else "and status = 'active'"
-        return [_fact(row) for row in self._rows(f"select * from facts where guild_id is ? {status} order by id", [guild_id])]
+        return [fact_from_row(row) for row in self._rows(f"select * from facts where guild_id is ? {status} order by id", [guild_id])]
 
     def fact_history(self, fact_id: int, guild_id: int | None) -> list[FactChange]:
         self._fact_row(fact_id, guild_id)
@@ -687,7 +687,7 @@ class Store:
     def match_facts(self, terms: list[str], guild_id: int | None, limit: int = 20) -> list[dict[str, Any]]:
         if not terms:
             return []
-        query = " OR ".join(f'"{t}"' for t in terms)
+        query = _any_of(terms)
         return self._rows(
             """
             select f.* from facts_fts join facts f on f.id = facts_fts.rowid
@@ -800,6 +800,11 @@ class Store:
                 dest.close()
 
 
+def _any_of(terms: list[str]) -> str:
+    """An FTS5 query matching any of the (already stemmed) terms."""
+    return " OR ".join(f'"{t}"' for t in terms)
+
+
 def _parse_quietly(raw: str) -> ingest.Parsed | Exception:
     try:
         return ingest.parse_article(raw)
@@ -808,8 +813,6 @@ def _parse_quietly(raw: str) -> ingest.Parsed | Exception:
 
 
 def _check_fact(text: str, source: str, questions: Iterable[str], source_type: str) -> tuple[str, str, list[str], str]:
-    from knowledge.text import clean
-
     text = clean(text)
     source = clean(source)
     if len(text) < 3:
@@ -837,7 +840,7 @@ def _article(row: dict[str, Any]) -> Article:
     )
 
 
-def _fact(row: dict[str, Any]) -> Fact:
+def fact_from_row(row: dict[str, Any]) -> Fact:
     return Fact(
         id=row["id"], text=row["text"], source=row["source"] or "", source_type=row["source_type"] or "",
         author_id=row["author_id"], guild_id=row["guild_id"], status=row["status"], version=row["version"],
