@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import itertools
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -111,7 +112,7 @@ def parse_article(raw: str, overrides: dict[str, str] | None = None, name: str =
         if value:
             meta[key] = value
     meta["date"] = check_date(meta.get("date", ""))
-    if len(re.findall(r"\w+", body)) < 5:
+    if len(list(itertools.islice(re.finditer(r"\w+", body), 5))) < 5:
         raise ArticleError(f"{name} has no article text (fewer than five words)")
     if not meta.get("title"):
         first = next((line.strip() for line in body.splitlines() if line.strip()), "")

@@ -175,7 +175,7 @@ def _m009_people_search(db: sqlite_utils.Database) -> None:
 
 
 def _m010_bulk_search_index(db: sqlite_utils.Database) -> None:
-    # Rows are added to the search indexes one article at a time by _save_derived,
+    # Rows are added to the search indexes in bulk by _save_derived,
     # three times faster than a trigger per row. Deletes and updates keep their triggers.
     db.execute("DROP TRIGGER IF EXISTS sentences_ai")
     db.execute("DROP TRIGGER IF EXISTS people_ai")
@@ -338,11 +338,16 @@ class Store:
     def _save_batch(self, parsed: list[tuple[str, ingest.Parsed | Exception]], guild_id: int | None) -> list[IngestResult]:
         results = []
         with self._write("articles"):
+            saved = []
             for path, item in parsed:
                 if isinstance(item, Exception):
                     results.append(IngestResult("error", 0, "", path, str(item)))
                     continue
-                results.append(self._save_parsed(item, path, guild_id=guild_id, added_by=None))
+                result = self._save_article(item, path, guild_id=guild_id, added_by=None)
+                results.append(result)
+                if result.status != "skipped":
+                    saved.append((result.article_id, item))
+            self._save_derived(saved)
         return results
 
     def add_article_bytes(
@@ -370,6 +375,14 @@ class Store:
         return self._save_parsed(parsed, display_path(target), guild_id=guild_id, added_by=added_by)
 
     def _save_parsed(self, parsed: ingest.Parsed, path: str, *, guild_id: int | None, added_by: int | None) -> IngestResult:
+        with self._write("articles"):
+            result = self._save_article(parsed, path, guild_id=guild_id, added_by=added_by)
+            if result.status != "skipped":
+                self._save_derived([(result.article_id, parsed)])
+        return result
+
+    def _save_article(self, parsed: ingest.Parsed, path: str, *, guild_id: int | None, added_by: int | None) -> IngestResult:
+        """The article's own row (inside the caller's write transaction), unless it is already there."""
         meta = parsed.meta
         row = {
             "path": path, "sha256": parsed.sha256, "title": meta.get("title", ""), "outlet": meta.get("outlet", ""),
@@ -380,20 +393,21 @@ class Store:
         }
         # The checks run inside the write transaction: two processes adding the
         # same article at once add it once.
-        with self._write("articles") as db:
-            same = list(db.query("select id, title, path from articles where sha256 = ? and guild_id is ?", [parsed.sha256, guild_id]))
-            if same:
-                return IngestResult("skipped", same[0]["id"], same[0]["title"], same[0]["path"], "already in the knowledge base")
-            previous = list(db.query("select id from articles where path = ? and guild_id is ?", [path, guild_id]))
-            if previous:
-                article_id = previous[0]["id"]
-                self._delete_derived(article_id)
-                db["articles"].update(article_id, row)
-                status = "updated"
-            else:
-                article_id = db["articles"].insert(row).last_pk
-                status = "added"
-            self._save_derived(article_id, parsed)
+        conn = self.db.conn
+        same = conn.execute("select id, title, path from articles where sha256 = ? and guild_id is ?", [parsed.sha256, guild_id]).fetchone()
+        if same:
+            return IngestResult("skipped", same[0], same[1], same[2], "already in the knowledge base")
+        previous = conn.execute("select id from articles where path = ? and guild_id is ?", [path, guild_id]).fetchone()
+        columns = ", ".join(f"[{c}]" for c in row)
+        if previous:
+            article_id = int(previous[0])
+            self._delete_derived(article_id)
+            conn.execute(f"update articles set ({columns}) = ({', '.join('?' * len(row))}) where id = ?", [*row.values(), article_id])
+            status = "updated"
+        else:
+            cursor = conn.execute(f"insert into articles ({columns}) values ({', '.join('?' * len(row))})", list(row.values()))
+            article_id = int(cursor.lastrowid or 0)
+            status = "added"
         log.info("%s article %s (%s)", status, path, meta.get("title"))
         return IngestResult(status, article_id, row["title"], path)
 
@@ -401,29 +415,41 @@ class Store:
         for table in ("quotes", "figures", "people", "sentences"):
             self.db.execute(f"delete from {table} where article_id = ?", [article_id])
 
-    def _save_derived(self, article_id: int, parsed: ingest.Parsed) -> None:
-        """Sentences, quotes, figures and people in bulk (inside the caller's transaction)."""
+    def _save_derived(self, articles: list[tuple[int, ingest.Parsed]]) -> None:
+        """Sentences, quotes, figures and people of many articles, one statement a table
+        (inside the caller's transaction); then their rows in the search indexes."""
+        if not articles:
+            return
         conn = self.db.conn
-        first = conn.execute("select coalesce(max(id), 0) + 1 from sentences").fetchone()[0]
-        ids = {int(row["position"]): first + i for i, row in enumerate(parsed.sentences)}
+        first = next_id = conn.execute("select coalesce(max(id), 0) + 1 from sentences").fetchone()[0]
+        last_person = conn.execute("select coalesce(max(id), 0) from people").fetchone()[0]
+        sentences: list[tuple[Any, ...]] = []
+        details: dict[str, list[tuple[Any, ...]]] = {"quotes": [], "figures": [], "people": []}
+        columns: dict[str, list[str]] = {}
+        for article_id, parsed in articles:
+            ids = {}
+            for r in parsed.sentences:
+                ids[r["position"]] = next_id
+                sentences.append((next_id, article_id, r["position"], r["paragraph"], r["start"], r["end"], r["text"], r["terms"]))
+                next_id += 1
+            for table, rows in (("quotes", parsed.quotes), ("figures", parsed.figures), ("people", parsed.people)):
+                if rows:
+                    names = columns.setdefault(table, [k for k in rows[0] if k != "position"])
+                    details[table].extend((article_id, ids[r["position"]], *(r[c] for c in names)) for r in rows)
         conn.executemany(
             "insert into sentences (id, article_id, position, paragraph, start, [end], text, terms) values (?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                (ids[int(r["position"])], article_id, r["position"], r["paragraph"], r["start"], r["end"], r["text"], r["terms"])
-                for r in parsed.sentences
-            ],
+            sentences,
         )
-        for table, rows in (("quotes", parsed.quotes), ("figures", parsed.figures), ("people", parsed.people)):
-            if not rows:
-                continue
-            columns = [k for k in rows[0] if k != "position"]
-            conn.executemany(
-                f"insert into {table} (article_id, sentence_id, {', '.join(f'[{c}]' for c in columns)}) "
-                f"values (?, ?, {', '.join('?' * len(columns))})",
-                [(article_id, ids[int(r["position"])], *(r[c] for c in columns)) for r in rows],
-            )
-        conn.execute("insert into sentences_fts (rowid, terms) select id, terms from sentences where article_id = ?", [article_id])
-        conn.execute("insert into people_fts (rowid, terms) select id, terms from people where article_id = ?", [article_id])
+        for table, rows in details.items():
+            if rows:
+                names = columns[table]
+                conn.executemany(
+                    f"insert into {table} (article_id, sentence_id, {', '.join(f'[{c}]' for c in names)}) "
+                    f"values (?, ?, {', '.join('?' * len(names))})",
+                    rows,
+                )
+        conn.execute("insert into sentences_fts (rowid, terms) select id, terms from sentences where id >= ?", [first])
+        conn.execute("insert into people_fts (rowid, terms) select id, terms from people where id > ?", [last_person])
 
     def _rederive_if_stale(self) -> None:
         version = str(ingest.EXTRACTOR_VERSION)
@@ -436,7 +462,7 @@ class Store:
                 parsed = ingest.Parsed(meta={}, body=article["body"], sha256="")
                 ingest.derive(parsed)
                 self._delete_derived(article["id"])
-                self._save_derived(article["id"], parsed)
+                self._save_derived([(article["id"], parsed)])
             db["meta"].upsert({"key": "extractor_version", "value": version}, pk="key")
         if articles:
             log.info("re-derived %d articles for extractor version %s", len(articles), version)

@@ -122,22 +122,26 @@ def stem(word: str) -> str:
     return _STEMMER.stemWord(word)
 
 
+def _normalise(token: str) -> str:
+    if token[0] in "$0123456789":
+        return token.strip("$%").replace(",", "")
+    return token[:-2] if token.endswith("'s") else token
+
+
 def words(text: str) -> list[str]:
     """Lower-cased words; numbers keep their digits only ("5,507" -> "5507")."""
-    out = []
-    for match in WORD_RE.finditer(fold(text)):
-        token = match.group().lower()
-        if token[0] in "$0123456789":
-            token = token.strip("$%").replace(",", "")
-        elif token.endswith("'s"):
-            token = token[:-2]
-        out.append(token)
-    return out
+    folded = fold(text)
+    lowered = folded.lower()
+    if len(lowered) == len(folded):
+        tokens = WORD_RE.findall(lowered)
+    else:  # a letter whose lower case is longer ("\u0130"): lower each word on its own
+        tokens = [token.lower() for token in WORD_RE.findall(folded)]
+    return [token if token.isalpha() else _normalise(token) for token in tokens]
 
 
 def content_stems(text: str) -> list[str]:
     """The stems of the words that carry meaning, in order, repeats kept."""
-    return [stem(w) for w in words(text) if w not in STOPWORDS]
+    return _STEMMER.stemWords([w for w in words(text) if w not in STOPWORDS])
 
 
 @dataclass(frozen=True)
