@@ -126,9 +126,17 @@ def derive(parsed: Parsed) -> None:
     """Sentences, quotes, figures and people from `parsed.body`."""
     spans = [s for p in paragraphs(parsed.body) for s in sentences(p)]
     quotes, people = find_quotes(spans)
+    stems_of: dict[str, list[str]] = {}  # a speaker is usually quoted more than once
+
+    def person_stems(name: str, role: str) -> list[str]:
+        key = f"{name} {role}"
+        if key not in stems_of:
+            stems_of[key] = content_stems(key)
+        return stems_of[key]
+
     speakers: dict[int, set[str]] = {}
     for quote in quotes:
-        speakers.setdefault(quote.sentence, set()).update(content_stems(f"{quote.speaker} {quote.role}"))
+        speakers.setdefault(quote.sentence, set()).update(person_stems(quote.speaker, quote.role))
     for position, span in enumerate(spans):
         terms = content_stems(span.text)
         extra = sorted(speakers.get(position, set()) - set(terms))
@@ -165,11 +173,11 @@ def derive(parsed: Parsed) -> None:
     for person in people:
         seen.add(person.name)
         parsed.people.append({"position": person.sentence, "name": person.name, "role": person.role,
-                              "quoted": int(person.name in quoted), "terms": " ".join(content_stems(f"{person.name} {person.role}"))})
+                              "quoted": int(person.name in quoted), "terms": " ".join(person_stems(person.name, person.role))})
     for name, quote in quoted.items():
         if name not in seen:
             parsed.people.append({"position": quote.sentence, "name": name, "role": quote.role, "quoted": 1,
-                                  "terms": " ".join(content_stems(f"{name} {quote.role}"))})
+                                  "terms": " ".join(person_stems(name, quote.role))})
 
 
 def article_files(paths: list[Path]) -> list[Path]:

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from knowledge.text import Span
+from knowledge.text import Span, alternation
 
 SPEECH_VERBS = (
     "said|says|say|added|adds|noted|notes|told|tells|explained|explains|asked|asks|claimed|claims|"
@@ -22,7 +22,7 @@ SPEECH_VERBS = (
     "tweeted|posted|responded|countered|quipped|joked|observed|observes|predicted|cautioned|"
     "complained|maintained|contended|put it|according to|called|calls|termed|dubbed"
 )
-_VERB_PATTERN = rf"(?<!\w)(?:{SPEECH_VERBS})\b|\b(?:issued|released|put out)(?=[^\u201c\u201d\".]{{0,50}}\bstatement)"
+_VERB_PATTERN = rf"(?<!\w){alternation(SPEECH_VERBS.split('|'))}\b|\b(?:issued|released|put out)(?=[^\u201c\u201d\".]{{0,50}}\bstatement)"
 _VERB_RE = re.compile(_VERB_PATTERN, re.IGNORECASE)
 _VERB_LOWER_RE = re.compile(_VERB_PATTERN)  # on lower-cased text: three times faster
 
@@ -108,26 +108,35 @@ def _surname(name: str) -> str:
 
 @dataclass
 class _Cast:
-    """The people of one article, and where each is mentioned."""
+    """The people of one article, indexed by full name, surname and first name."""
 
     people: dict[str, Person] = field(default_factory=dict)
+    _exact: dict[str, str] = field(default_factory=dict)
+    _by_surname: dict[str, str] = field(default_factory=dict)
+    _by_first: dict[str, str] = field(default_factory=dict)
+    _by_first_and_surname: dict[tuple[str, str], str] = field(default_factory=dict)
 
     @staticmethod
     def surname(name: str) -> str:
         return _surname(name)
 
     def lookup(self, text: str) -> Person | None:
-        """The known person whose full name, surname or first name `text` is."""
+        """The known person whose full name, surname or first name `text` is
+        (the first one introduced, when several fit)."""
         text = text.strip().rstrip(".,")
-        for name, person in self.people.items():
-            if name.rstrip(".") == text:
-                return person
-        for person in self.people.values():
-            if text == self.surname(person.name) or (" " not in text and text == person.name.split()[0]):
-                return person
-            if text.endswith(" " + self.surname(person.name)) and text.split()[0] == person.name.split()[0]:
-                return person
-        return None
+        exact = self._exact.get(text)
+        if exact:
+            return self.people[exact]
+        if " " in text:
+            tokens = text.split()
+            keys = [self._by_surname.get(text), self._by_first_and_surname.get((tokens[0], tokens[-1]))]
+        else:
+            keys = [self._by_surname.get(text), self._by_first.get(text)]
+        found = [key for key in keys if key]
+        if not found:
+            return None
+        order = list(self.people)
+        return self.people[min(found, key=order.index)]
 
     def add(self, name: str, role: str, sentence: int) -> Person:
         known = self.lookup(name)
@@ -138,6 +147,11 @@ class _Cast:
             return known
         person = Person(name, role, sentence)
         self.people[name] = person
+        surname, first = self.surname(name), name.split()[0]
+        self._exact.setdefault(name.rstrip("."), name)
+        self._by_surname.setdefault(surname, name)
+        self._by_first.setdefault(first, name)
+        self._by_first_and_surname.setdefault((first, surname), name)
         return person
 
 
@@ -160,6 +174,7 @@ def _quote_spans(text: str) -> list[tuple[int, int]]:
     return spans
 
 
+@lru_cache(maxsize=4096)
 def _split_name(phrase: str) -> tuple[str, str] | None:
     """Split "WGA West president Patric Verrone" into (name, title before it)."""
     tokens = phrase.split()
@@ -242,6 +257,7 @@ def _find_people(sentences: list[Span], cast: _Cast) -> None:
                 cast.add(name, apposition.group(1), index)
 
 
+@lru_cache(maxsize=4096)
 def _noun_phrase_before(frame: str, at: int) -> str:
     """The speaker phrase ending just before a speech verb at offset `at`."""
     head = frame[:at].rstrip()

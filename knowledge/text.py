@@ -97,7 +97,7 @@ SYNONYMS = [
 ]
 SYNONYMS_OF = {word: tuple(w for w in group.split() if w != word) for group in SYNONYMS for word in group.split()}
 
-_QUOTE_FOLD = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"', "\u2014": "-", "\u2013": "-"})
+_QUOTE_FOLD = (("\u2019", "'"), ("\u2018", "'"), ("\u201c", '"'), ("\u201d", '"'), ("\u2014", "-"), ("\u2013", "-"))
 
 WORD_RE = re.compile(r"\$?\d[\d,]*(?:\.\d+)?%?|[^\W\d_]+(?:['\u2019][^\W\d_]+)*", re.UNICODE)
 
@@ -105,9 +105,34 @@ _LAST_TOKEN_RE = re.compile(r"([\w.]+)$")
 _BOUNDARY_RE = re.compile(r"[.!?]+[\"\u201d\u2019')\]]*(?=\s+)")
 
 
+def alternation(words: list[str]) -> str:
+    """A regex matching any of `words`, factored by shared prefixes ("sa(?:id|ys?)"), which
+    Python's regex engine tries several times faster than a flat "said|says|say"."""
+    tree: dict[str, dict] = {}
+    for word in words:
+        node = tree
+        for ch in word:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def emit(node: dict[str, dict]) -> str:
+        branches = [re.escape(ch) + emit(child) for ch, child in sorted(node.items()) if ch]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 and "" not in node else "(?:" + "|".join(branches) + ")"
+        return body + ("?" if "" in node and branches else "")
+
+    return emit(tree)
+
+
 def fold(text: str) -> str:
     """Curly quotes and dashes to plain ones, so that matching ignores them."""
-    return text.translate(_QUOTE_FOLD)
+    if text.isascii():
+        return text
+    for fancy, plain in _QUOTE_FOLD:  # str.replace is ten times faster than str.translate here
+        if fancy in text:
+            text = text.replace(fancy, plain)
+    return text
 
 
 def clean(text: str) -> str:

@@ -41,3 +41,18 @@ def test_a_numbered_title_is_not_a_count():
 def test_a_spelled_ordinal_day_is_a_figure():
     found = find_figures("Teachers stayed out for a fifth day on Thursday.")
     assert ("fifth day", "ordinal") in [(f.text, f.kind) for f in found]
+
+
+def test_trying_only_where_a_figure_can_begin_finds_the_same_figures():
+    from bot import synthetic
+    from knowledge.figures import _FIGURE_RE, figure_matches
+    from knowledge.ingest import split_header
+    from knowledge.store import BUNDLED_ARTICLES
+    from knowledge.text import paragraphs, sentences
+
+    texts = [path.read_text() for path in BUNDLED_ARTICLES.glob("*.md")] + [text for _, text in synthetic.articles(1000)]
+    lines = [s.text for text in texts for p in paragraphs(split_header(text)[1]) for s in sentences(p)]
+    lines += ["US$5 million, a-year, a hundred days, half a year, mid-July 2023, Sept. 5th, 2nd round", "x10 and 3,000 on Jan. 5, 2024"]
+    assert len(lines) > 1000
+    for line in lines:
+        assert [m.span() for m in figure_matches(line)] == [m.span() for m in _FIGURE_RE.finditer(line)], line
