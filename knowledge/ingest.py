@@ -42,6 +42,7 @@ EXTRACTOR_VERSION = _extractor_version()
 MAX_ARTICLE_BYTES = 5_000_000
 FIELDS = ("title", "outlet", "outlet_inferred", "date", "date_inferred", "date_note", "url", "original_file")
 _YES = {"yes", "true", "1", "y"}
+_DATE_RE = re.compile(r"([0-9]{4})(?:-([0-9]{1,2})(?:-([0-9]{1,2}))?)?")
 
 
 class ArticleError(ValueError):
@@ -83,12 +84,14 @@ def check_date(value: str) -> str:
     value = value.strip()
     if not value:
         return ""
-    for fmt in ("%Y-%m-%d", "%Y-%m", "%Y"):
-        try:
-            dt.datetime.strptime(value, fmt)
-            return value
-        except ValueError:
-            continue
+    match = _DATE_RE.fullmatch(value)
+    try:
+        if match:
+            year, month, day = match[1], match[2], match[3]
+            dt.date(int(year), int(month or 1), int(day or 1))
+            return "-".join([year, *(f"{int(part):02d}" for part in (month, day) if part)])  # "2007-1-2" -> "2007-01-02"
+    except ValueError:
+        pass
     raise ArticleError(f"the date {value[:40]!r} is not YYYY-MM-DD")
 
 

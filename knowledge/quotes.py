@@ -174,7 +174,6 @@ def _quote_spans(text: str) -> list[tuple[int, int]]:
     return spans
 
 
-@lru_cache(maxsize=4096)
 def _split_name(phrase: str) -> tuple[str, str] | None:
     """Split "WGA West president Patric Verrone" into (name, title before it)."""
     tokens = phrase.split()
@@ -257,7 +256,6 @@ def _find_people(sentences: list[Span], cast: _Cast) -> None:
                 cast.add(name, apposition.group(1), index)
 
 
-@lru_cache(maxsize=4096)
 def _noun_phrase_before(frame: str, at: int) -> str:
     """The speaker phrase ending just before a speech verb at offset `at`."""
     head = frame[:at].rstrip()
@@ -391,11 +389,11 @@ def find_quotes(sentences: list[Span]) -> tuple[list[QuoteMatch], list[Person]]:
     for sentence in sentences:
         spans = _quote_spans(sentence.text)
         frame = _frame(sentence.text, spans)
-        marked.append((spans, frame, _speech_verbs(frame)))
+        verbs = _speech_verbs(frame)
+        marked.append((spans, frame, verbs, [_noun_phrase_before(frame, verb.start()) for verb in verbs]))
     # A first pass over the attributions adds speakers introduced without a title.
-    for _, frame, verbs in marked:
-        for verb in verbs:
-            phrase = _noun_phrase_before(frame, verb.start())
+    for _, _, _, phrases in marked:
+        for phrase in phrases:
             split = _split_name(phrase) if phrase else None
             if split and " " in split[0] and split[0].split()[0].lower() not in _NOT_NAMES:
                 cast.add(split[0], split[1], 0)
@@ -403,7 +401,7 @@ def find_quotes(sentences: list[Span]) -> tuple[list[QuoteMatch], list[Person]]:
 
     quotes: list[QuoteMatch] = []
     last: dict[int, tuple[str, str, str, str]] = {}  # paragraph -> the last speaker
-    for index, (sentence, (spans, frame, verbs)) in enumerate(zip(sentences, marked, strict=True)):
+    for index, (sentence, (spans, frame, verbs, phrases_before)) in enumerate(zip(sentences, marked, strict=True)):
         if not spans:
             continue
         text = sentence.text
@@ -411,7 +409,7 @@ def find_quotes(sentences: list[Span]) -> tuple[list[QuoteMatch], list[Person]]:
         verb_used = ""
         linked = False
         best_distance = None
-        for verb in verbs:
+        for verb, phrase_before in zip(verbs, phrases_before, strict=True):
             distance = min(min(abs(verb.start() - e), abs(verb.end() - s)) for s, e in spans)
             after_quote = frame[: verb.start()].rstrip().endswith(("\u201d", '"', "Q,", "Q"))
             inverted = after_quote and _LOWER_NEXT_RE.match(frame, verb.end()) is not None
@@ -419,7 +417,7 @@ def find_quotes(sentences: list[Span]) -> tuple[list[QuoteMatch], list[Person]]:
             if verb.group().lower() == "according to" or inverted or at_start:
                 phrase = _noun_phrase_after(frame, verb.end())
             else:
-                phrase = _noun_phrase_before(frame, verb.start())
+                phrase = phrase_before
                 if not phrase:
                     phrase = _noun_phrase_after(frame, verb.end())
             resolved = _resolve(phrase, cast, mentions, sentence.start + verb.start())

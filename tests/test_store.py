@@ -110,3 +110,39 @@ def test_import_keeps_what_replaced_what(store, tmp_path):
     by_text = {f.text: f for f in other.facts(1, include_retired=True)}
     assert by_text["The offer is now a 3% raise."].supersedes == by_text["The offer was a 2% raise."].id
     assert by_text["The offer was a 2% raise."].status == "retired"
+
+
+@pytest.mark.parametrize(
+    "written, kept", [("2007-10-22", "2007-10-22"), ("2007-1-2", "2007-01-02"), ("2007-10", "2007-10"), ("2007", "2007"), ("", "")]
+)
+def test_header_dates_are_checked_and_kept_sortable(written, kept):
+    from knowledge.ingest import check_date
+
+    assert check_date(written) == kept
+
+
+@pytest.mark.parametrize("written", ["2007-13-01", "2007-02-30", "07-10-22", "Oct 22, 2007", "\uff12\uff10\uff10\uff17"])
+def test_impossible_header_dates_are_refused(written):
+    from knowledge.ingest import ArticleError, check_date
+
+    with pytest.raises(ArticleError, match="not YYYY-MM-DD"):
+        check_date(written)
+
+
+def test_a_batch_of_articles_is_written_whole(tmp_path):
+    from bot import synthetic
+
+    store = Store(tmp_path / "kb.db", bundled=False)
+    items = list(synthetic.articles(400))
+    items.append(items[0])  # the same text twice in one batch: kept once
+    results = list(store.ingest_many(items, batch=7, workers=2))
+    assert [r.status for r in results].count("skipped") == 1
+    counts = {t: store.db[t].count for t in ("articles", "sentences", "quotes", "figures", "people")}
+    assert counts["articles"] == len(items) - 1 and min(counts.values()) > 0
+    # The search indexes agree with the tables they index (FTS5 raises if not).
+    for index in ("sentences_fts", "people_fts"):
+        store.db.execute(f"insert into {index}({index}, rank) values ('integrity-check', 1)")
+    orphans = store.db.execute(
+        "select count(*) from figures f left join sentences s on s.id = f.sentence_id where s.id is null or s.article_id != f.article_id"
+    ).fetchone()[0]
+    assert orphans == 0
