@@ -36,7 +36,13 @@ ROLE_WORDS = (
     "parent|resident|student|teacher|nurse|driver|rider|patient|voter|customer|shopper|commuter|"
     r"No\.\s?\d+"
 )
-_ROLE_WORD_RE = re.compile(rf"^(?:{ROLE_WORDS})$", re.IGNORECASE)
+_ROLE_WORD_SET = frozenset(word for word in ROLE_WORDS.lower().split("|") if "\\" not in word)
+_ROLE_NUMBER_RE = re.compile(r"No\.\s?\d+\Z", re.IGNORECASE)
+
+
+def _is_role_word(token: str) -> bool:
+    """Whether `token` is a word that makes a title: "president", "Chief", "No. 2"."""
+    return token.lower() in _ROLE_WORD_SET or (token[:3].lower() == "no." and _ROLE_NUMBER_RE.match(token) is not None)
 SOURCE_NOUNS = (
     "insider|source|exec|executive|official|spokesman|spokeswoman|spokesperson|topper|mogul|"
     "observer|member|party|negotiator|producer|analyst|attorney|lawyer|aide|staffer|person|"
@@ -160,6 +166,8 @@ _QUOTE_MARK_RE = re.compile(r'[\u201c\u201d"]')
 
 def _quote_spans(text: str) -> list[tuple[int, int]]:
     """(start, end) of each double-quoted run, the marks included."""
+    if '"' not in text and "\u201c" not in text and "\u201d" not in text:
+        return []
     spans = []
     opening = None
     for match in _QUOTE_MARK_RE.finditer(text):
@@ -183,13 +191,13 @@ def _split_name(phrase: str) -> tuple[str, str] | None:
     start = end
     while start > 0:
         token = tokens[start - 1]
-        if not _NAME_TOKEN_RE.fullmatch(token) or _ROLE_WORD_RE.match(token) or token.lower() in _NOT_NAMES:
+        if not _NAME_TOKEN_RE.fullmatch(token) or _is_role_word(token) or token.lower() in _NOT_NAMES:
             break
         start -= 1
     if end - start < 1:
         return None
     name_tokens = tokens[start:]
-    if end - start == 1 and not (start > 0 and _ROLE_WORD_RE.match(tokens[start - 1])):
+    if end - start == 1 and not (start > 0 and _is_role_word(tokens[start - 1])):
         return (" ".join(name_tokens), "") if end - start == 1 and start == 0 else None
     if all(t.endswith(".") for t in tokens[start:end]):
         return None
@@ -212,7 +220,7 @@ def _title_before(text: str, at: int) -> str:
     picked.reverse()
     last = -1
     for i, token in enumerate(picked):
-        if _ROLE_WORD_RE.match(token) or (token.isdigit() and i and picked[i - 1] == "No."):
+        if _is_role_word(token) or (token.isdigit() and i and picked[i - 1] == "No."):
             last = i
     return " ".join(picked[: last + 1])
 
@@ -227,7 +235,7 @@ def _find_people(sentences: list[Span], cast: _Cast) -> None:
             # Leading words that are not part of a name ("And", "Chair") go to the title.
             cut = 0
             for i, token in enumerate(tokens):
-                if token.lower() in _NOT_NAMES or _ROLE_WORD_RE.match(token):
+                if token.lower() in _NOT_NAMES or _is_role_word(token):
                     cut = i + 1
             if len(tokens) - cut < 2 or all(t.endswith(".") for t in tokens[cut:]):
                 continue
@@ -241,7 +249,7 @@ def _find_people(sentences: list[Span], cast: _Cast) -> None:
             # "The authority's chief negotiator, Jane Doe, said"
             head = text[max(0, offset - 120) : offset]
             reverse = _REVERSE_ROLE_RE.search(head) if head.rstrip().endswith(",") else None
-            if reverse and _ROLE_WORD_RE.match(reverse.group(1).split()[-1]) and text[match.end() :].startswith(","):
+            if reverse and _is_role_word(reverse.group(1).split()[-1]) and text[match.end() :].startswith(","):
                 role = _LEADING_ARTICLE_RE.sub("", reverse.group(1))
                 role = role.split(" and ")[-1]
                 cast.add(name, role, index)
@@ -250,7 +258,7 @@ def _find_people(sentences: list[Span], cast: _Cast) -> None:
             apposition = _APPOSITION_RE.match(after)
             if (
                 apposition
-                and any(_ROLE_WORD_RE.match(w.strip(",")) for w in apposition.group(1).split())
+                and any(_is_role_word(w.strip(",")) for w in apposition.group(1).split())
                 and not _VERB_RE.search(apposition.group(1))
             ):
                 cast.add(name, apposition.group(1), index)
@@ -264,7 +272,7 @@ def _noun_phrase_before(frame: str, at: int) -> str:
         parts = head[-200:-1].split(",")
         last = parts[-1].split()
         if len(parts) >= 2 and "\u2014" not in parts[-1] and "\u2014" not in parts[-2] and last and (
-            any(_ROLE_WORD_RE.match(w) for w in last) or last[0].lower() in ("who", "whose", "which", "whom")
+            any(_is_role_word(w) for w in last) or last[0].lower() in ("who", "whose", "which", "whom")
         ):  # ", president of the guild," or ", whose children attend school,"
             head = head[: len(head) - len(parts[-1]) - 2].rstrip().rstrip(",")
     tokens = head[-200:].split()
