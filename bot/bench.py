@@ -188,8 +188,8 @@ def plot(rows: list[dict[str, Any]], target: Path) -> bool:
     return True
 
 
-def burst(count: int = 200) -> dict[str, float]:
-    """`count` /ask interactions arriving at once through the real bot (simcord), offline."""
+def burst(count: int = 200) -> dict[str, Any]:
+    """`count` /ask interactions arriving at once at the real bot, from a loopback Discord."""
     import asyncio
 
     from bot.burst import run_burst
@@ -210,8 +210,12 @@ def main(args: argparse.Namespace) -> int:
     print(f"strikebot bench ({machine})\n\n{text}")
     if not args.no_burst:
         result = burst()
-        line = (f"\nburst: {result['count']} concurrent /ask, {result['acknowledged']} acknowledged, slowest acknowledgement "
-                f"{result['slowest_ack_ms']:.0f} ms, event loop worst lag {result['worst_lag_ms']:.1f} ms")
+        line = (f"\nburst: {result['count']} concurrent /ask through a loopback Discord, {result['acknowledged']} acknowledged "
+                f"({result['answered']} with an answer, {result['deferred']} deferred, {result['refused_or_text']} refused or text), "
+                f"median {result['median_ack_ms']:.0f} ms, slowest {result['slowest_ack_ms']:.0f} ms; "
+                f"event loop worst lag {result['worst_lag_ms']:.1f} ms")
+        if result["unknown_routes"]:
+            line += f"\nburst: the bot called routes the loopback does not serve: {', '.join(result['unknown_routes'])}"
         print(line)
         text += "\n" + line
     (args.out / "results.md").write_text(f"Measured on {machine}.\n\n{text}\n")

@@ -1,10 +1,8 @@
 """A burst of concurrent /ask interactions through the real bot, offline.
 
-simcord runs one member action at a time, so the burst builds the
-INTERACTION_CREATE payloads the way simcord's own `slash` does (its internal
-helpers) and emits them all before the bot has answered any. The bot is the
-real discord.py client; acknowledgement times are taken where discord.py sends
-them.
+A loopback Discord (bot/loopback.py) runs in its own process and talks to the
+real discord.py client over real HTTP and a real websocket on 127.0.0.1, so
+the timings are the bot's own: nothing else runs on its event loop.
 """
 
 from __future__ import annotations
@@ -17,6 +15,8 @@ from pathlib import Path
 from typing import Any
 
 import discord
+import yarl
+from discord.gateway import DiscordWebSocket
 
 
 class LoopLagProbe(threading.Thread):
@@ -44,64 +44,53 @@ class LoopLagProbe(threading.Thread):
         return self.worst
 
 
-async def run_burst(count: int = 200) -> dict[str, float]:
-    import simcord
-    from simcord import interactions as sim_interactions
-    from simcord.actors import _resolve_visible_command
+QUESTIONS = ["How many ballots were cast?", "What did Verrone say about going on strike?", "Who won the Super Bowl?"]
 
+
+async def run_burst(count: int = 200) -> dict[str, Any]:
+    """`count` /ask interactions sent at once by a loopback Discord in another
+    process to the real bot in this one; timed from the gateway send to the
+    callback's arrival, with the bot's event loop watched for stalls."""
+    import aiohttp
+
+    from bot import loopback
     from bot.client import create_bot
     from bot.config import Settings
 
-    acked: dict[int, float] = {}
-    originals = {name: getattr(discord.InteractionResponse, name) for name in ("send_message", "defer")}
-
-    def recording(name: str) -> Any:
-        original = originals[name]
-
-        async def wrapper(self: discord.InteractionResponse, *args: Any, **kwargs: Any) -> Any:
-            interaction = self._parent
-            acked.setdefault(interaction.id, time.perf_counter())
-            return await original(self, *args, **kwargs)
-
-        return wrapper
-
-    with tempfile.TemporaryDirectory() as tmp:
-        settings = Settings(db_path=Path(tmp) / "kb.db", articles_dir=Path(tmp) / "articles")
-        bot = create_bot(settings.db_path, settings)
-        for name in originals:
-            setattr(discord.InteractionResponse, name, recording(name))
-        try:
-            async with simcord.run(bot, settle_timeout=120) as env:
-                guild = env.create_guild(name="burst")
-                channel = guild.create_text_channel("questions")
-                members = [guild.add_member(env.create_user(f"member{i}")) for i in range(count)]
-                root = _resolve_visible_command(members[0], channel.id, "ask", 1)
-                asks = ["How many ballots were cast?", "What did Verrone say about going on strike?", "Who won the Super Bowl?"]
-                payloads = []
-                for i, member in enumerate(members):
-                    data = {"id": root["id"], "name": "ask", "type": 1,
-                            "options": [{"name": "question", "type": 3, "value": asks[i % len(asks)]}]}
-                    _, payload = sim_interactions.base_payload(
-                        env.backend, type=2, channel_id=channel.id, guild_id=guild.id, user_id=member.id, data=data
-                    )
-                    payloads.append(payload)
-
+    process, port = loopback.start()
+    # Point discord.py at the loopback: its API base and its default gateway.
+    base, gateway = discord.http.Route.BASE, DiscordWebSocket.DEFAULT_GATEWAY
+    discord.http.Route.BASE = f"http://127.0.0.1:{port}{loopback.API}"
+    DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(f"ws://127.0.0.1:{port}/gateway")
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            settings = Settings(db_path=Path(tmp) / "kb.db", articles_dir=Path(tmp) / "articles")
+            bot = create_bot(settings.db_path, settings)
+            async with bot:
+                running = asyncio.create_task(bot.start("loopback-token"))
+                await asyncio.wait_for(bot.wait_until_ready(), timeout=60)
                 probe = LoopLagProbe(asyncio.get_running_loop())
                 probe.start()
-                sent: dict[int, float] = {}
-                for payload in payloads:
-                    sent[int(payload["id"])] = time.perf_counter()
-                    env.backend.emit("INTERACTION_CREATE", payload)
-                await env._settle_internal(dispatch="INTERACTION_CREATE")
+                async with aiohttp.ClientSession() as session:
+                    url = f"http://127.0.0.1:{port}/control/burst?count={count}"
+                    async with session.post(url, json=QUESTIONS) as response:
+                        result = await response.json()
                 worst_lag = probe.stop()
-                delays = [acked[i] - sent[i] for i in sent if i in acked]
-                env.errors  # noqa: B018 - read, so that expected errors do not fail the run
-        finally:
-            for name, original in originals.items():
-                setattr(discord.InteractionResponse, name, original)
+                await bot.close()
+                await running
+    finally:
+        discord.http.Route.BASE, DiscordWebSocket.DEFAULT_GATEWAY = base, gateway
+        process.kill()
+        process.wait()
+    delays = result["delays"]
     return {
         "count": count,
         "acknowledged": len(delays),
         "slowest_ack_ms": max(delays, default=0.0) * 1000,
+        "median_ack_ms": sorted(delays)[len(delays) // 2] * 1000 if delays else 0.0,
+        "answered": result["replies"]["answer"],
+        "deferred": result["replies"]["deferred"],
+        "refused_or_text": result["replies"]["text"],
         "worst_lag_ms": worst_lag * 1000,
+        "unknown_routes": sorted(set(result["unknown_routes"])),
     }

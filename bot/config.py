@@ -24,7 +24,7 @@ class Settings:
     cooldown_rate: int = 5
     cooldown_seconds: float = 30.0
     max_concurrent: int = 8
-    max_queue: int = 100
+    max_queue: int = 1000  # waiting core calls before "try again"; at a few ms each, a 1,000-question burst is seconds
 
     @classmethod
     def from_env(cls, db_path: Path | None = None) -> Settings:

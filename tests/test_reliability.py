@@ -179,3 +179,14 @@ def test_broken_articles_are_refused_without_a_partial_write(store, data):
 def test_a_huge_article_is_refused_politely(store):
     with pytest.raises(ArticleError, match="limit"):
         __import__("knowledge.ingest", fromlist=["read_text"]).read_text(b"word " * 2_200_000, "huge.txt")
+
+
+async def test_a_burst_over_real_http_and_websocket_is_answered_in_full():
+    """The real bot logs in to a loopback Discord (another process, real HTTP and
+    websocket on 127.0.0.1) and answers 30 /ask interactions sent at once."""
+    from bot.burst import run_burst
+
+    result = await run_burst(30)
+    assert result["acknowledged"] == 30
+    assert result["answered"] + result["deferred"] == 30  # none refused
+    assert result["unknown_routes"] == []  # the bot used only what the loopback serves
