@@ -72,6 +72,29 @@ def build(db: Path, sentences: int, facts: int) -> dict[str, float]:
     }
 
 
+def news_ingest(megabytes: float = 2.0) -> dict[str, float]:
+    """Ingest throughput on real news prose: the bundled articles and the test
+    article, copied (each copy made unique) up to `megabytes`. The synthetic
+    corpus packs about twice the figures and quotes into each kilobyte."""
+    from knowledge.store import BUNDLED_ARTICLES
+
+    texts = [p.read_text() for p in sorted(BUNDLED_ARTICLES.glob("*.md"))]
+    texts += [p.read_text() for p in sorted((PROJECT_ROOT / "tests" / "data").glob("*.txt"))]
+    items: list[tuple[str, str]] = []
+    size = 0
+    while size < megabytes * 1e6:
+        text = f"{texts[len(items) % len(texts)]}\n\nCopy {len(items)}.\n"
+        items.append((f"news/{len(items)}.md", text))
+        size += len(text.encode())
+    with tempfile.TemporaryDirectory() as tmp:
+        store = Store(Path(tmp) / "news.db", bundled=False)
+        start = time.perf_counter()
+        for _ in store.ingest_many(items):
+            pass
+        seconds = time.perf_counter() - start
+    return {"mb": size / 1e6, "mb_per_s": size / 1e6 / seconds, "articles_per_s": len(items) / seconds}
+
+
 def peak_rss_mb() -> float:
     """This process's peak resident memory. VmHWM, because Linux carries ru_maxrss
     over from the parent across exec (it reported the builder's memory, not ours)."""
@@ -206,6 +229,9 @@ def main(args: argparse.Namespace) -> int:
         rows.append(run_size(size, min(300, max(10, size // 300)), None))
         print(table(rows[-1:]).splitlines()[-1], file=sys.stderr, flush=True)
     text = table(rows)
+    news = news_ingest()
+    text += (f"\n\ningest of news text (the bundled articles, copied to {news['mb']:.1f} MB): "
+             f"{news['mb_per_s']:.2f} MB/s, {news['articles_per_s']:.0f} articles/s")
     machine = f"{os.cpu_count()} cores, Python {sys.version.split()[0]}, {sys.platform}"
     print(f"strikebot bench ({machine})\n\n{text}")
     if not args.no_burst:

@@ -221,8 +221,9 @@ def sentences(paragraph: Span) -> Iterator[Span]:
     text = paragraph.text
     start = 0
     cuts = []
+    quoted = '"' in text or "\u201c" in text
     for match in _BOUNDARY_RE.finditer(text):
-        if not _inside_quote(text[start : match.end()]) and _ends_sentence(text, match):
+        if not (quoted and _inside_quote(text[start : match.end()])) and _ends_sentence(text, match):
             cuts.append(match.end())
             start = match.end()
     start = 0
