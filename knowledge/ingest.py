@@ -142,7 +142,7 @@ def derive(parsed: Parsed) -> None:
         speakers.setdefault(quote.sentence, set()).update(person_stems(quote.speaker, quote.role))
     for position, span in enumerate(spans):
         terms = content_stems(span.text)
-        extra = sorted(speakers.get(position, set()) - set(terms))
+        extra = sorted(speakers[position] - set(terms)) if position in speakers else []
         parsed.sentences.append(
             {
                 "position": position,

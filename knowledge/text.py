@@ -100,6 +100,7 @@ SYNONYMS_OF = {word: tuple(w for w in group.split() if w != word) for group in S
 _QUOTE_FOLD = (("\u2019", "'"), ("\u2018", "'"), ("\u201c", '"'), ("\u201d", '"'), ("\u2014", "-"), ("\u2013", "-"))
 
 WORD_RE = re.compile(r"\$?\d[\d,]*(?:\.\d+)?%?|[^\W\d_]+(?:['\u2019][^\W\d_]+)*", re.UNICODE)
+_ASCII_WORD_RE = re.compile(r"\$?\d[\d,]*(?:\.\d+)?%?|[a-z]+(?:'[a-z]+)*")  # the same, on folded lower-case ASCII
 
 _LAST_TOKEN_RE = re.compile(r"([\w.]+)$")
 _BOUNDARY_RE = re.compile(r"[.!?]+[\"\u201d\u2019')\]]*(?=\s+)")
@@ -157,7 +158,9 @@ def words(text: str) -> list[str]:
     """Lower-cased words; numbers keep their digits only ("5,507" -> "5507")."""
     folded = fold(text)
     lowered = folded.lower()
-    if len(lowered) == len(folded):
+    if lowered.isascii():
+        tokens = _ASCII_WORD_RE.findall(lowered)
+    elif len(lowered) == len(folded):
         tokens = WORD_RE.findall(lowered)
     else:  # a letter whose lower case is longer ("\u0130"): lower each word on its own
         tokens = [token.lower() for token in WORD_RE.findall(folded)]
