@@ -8,6 +8,7 @@ the timings are the bot's own: nothing else runs on its event loop.
 from __future__ import annotations
 
 import asyncio
+import logging
 import tempfile
 import threading
 import time
@@ -57,6 +58,7 @@ async def run_burst(count: int = 200) -> dict[str, Any]:
     from bot.client import create_bot
     from bot.config import Settings
 
+    logging.getLogger("discord.client").setLevel(logging.ERROR)  # no voice here, and no need to say so
     process, port = loopback.start()
     # Point discord.py at the loopback: its API base and its default gateway.
     base, gateway = discord.http.Route.BASE, DiscordWebSocket.DEFAULT_GATEWAY
