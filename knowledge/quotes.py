@@ -43,6 +43,8 @@ _ROLE_NUMBER_RE = re.compile(r"No\.\s?\d+\Z", re.IGNORECASE)
 def _is_role_word(token: str) -> bool:
     """Whether `token` is a word that makes a title: "president", "Chief", "No. 2"."""
     return token.lower() in _ROLE_WORD_SET or (token[:3].lower() == "no." and _ROLE_NUMBER_RE.match(token) is not None)
+
+
 SOURCE_NOUNS = (
     "insider|source|exec|executive|official|spokesman|spokeswoman|spokesperson|topper|mogul|"
     "observer|member|party|negotiator|producer|analyst|attorney|lawyer|aide|staffer|person|"
