@@ -16,9 +16,11 @@ import logging
 import re
 import threading
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from knowledge.models import Answer, Article, Source
+from knowledge.quotes import reports_speech
 from knowledge.search import LazyCounts, Question, Vocabulary, analyse, fuzzy_rank
 from knowledge.store import Store, fact_from_row
 from knowledge.text import clean, content_stems
@@ -35,6 +37,7 @@ ALSO_RATIO = 0.85
 MAX_QUESTION_LENGTH = 500
 NEIGHBOUR_WEIGHT = 0.35
 LINKED_WEIGHT = 0.7
+TITLE_WEIGHT = 0.5  # a headline word counts, in part, for every sentence of its article
 SYNONYM_WEIGHT = 0.8
 FAMILY_WEIGHT = 0.7
 BIGRAM_BONUS = 0.05
@@ -200,8 +203,13 @@ class Engine:
         quotes = extra.get("quotes", [])
         # A quote attributed by a pronoun continues the sentence before it.
         linked = any(q["linked"] for q in quotes)
-        context = {t: NEIGHBOUR_WEIGHT for t in near[1]}
-        context.update({t: LINKED_WEIGHT if linked else NEIGHBOUR_WEIGHT for t in near[0]})
+        # Partial credit for what the sentence's surroundings say: its headline
+        # (the story's subject: "hotel workers"), and the sentences on either side.
+        headline = _headline_terms(row.get("title") or "")
+        context = dict.fromkeys(headline, TITLE_WEIGHT)
+        for side, weight in ((near[1], NEIGHBOUR_WEIGHT), (near[0], LINKED_WEIGHT if linked else NEIGHBOUR_WEIGHT)):
+            for t in side:
+                context[t] = max(context.get(t, 0.0), weight)
         coverage = self._coverage(question, terms, context)
         direct = sum(1 for t in question.terms if t.stem in terms or any(a in terms for a in t.alternatives))
         nearby = sum(1 for t in question.terms if t.stem not in terms and t.stem in context)
@@ -223,10 +231,10 @@ class Engine:
         if "quote" in question.wants:
             if quotes:
                 candidate.quote = self._pick_quote(question, quotes)
-                speaker_fit = self._speaker_fit(question, candidate.quote)
+                speaker_fit = self._speaker_fit(question, candidate.quote, headline)
                 fit = min(fit, 1.0 if speaker_fit >= 0.5 else 0.6)
                 candidate.kind = "quote"
-            elif question.speaker_terms and self._coverage(question, terms, speaker_only=True) >= 0.5:
+            elif question.speaker_terms and self._coverage(question, terms, speaker_only=True) >= 0.5 and reports_speech(row["text"]):
                 fit = min(fit, 0.85)  # reported speech: "X said the offer fell short"
             else:
                 fit = min(fit, 0.5)
@@ -250,7 +258,7 @@ class Engine:
         coverage += BIGRAM_BONUS * _bigrams(question, (row["terms"] or "").split())
         if "why" in question.wants and not _CAUSAL_RE.search(row["text"]):
             fit = min(fit, 0.75)  # a "why" wants a reason
-        candidate.score = coverage * fit * self._focus(question, terms) + self._date_adjustment(question, row)
+        candidate.score = coverage * fit * self._focus(question, terms | headline) + self._date_adjustment(question, row)
         return candidate
 
     def _focus(self, question: Question, terms: set[str]) -> float:
@@ -300,11 +308,12 @@ class Engine:
             return 0.0
         return 0.03 * (_ordinal(date) - low) / (high - low)  # the newer source wins a near tie
 
-    def _speaker_fit(self, question: Question, quote: dict[str, Any]) -> float:
+    def _speaker_fit(self, question: Question, quote: dict[str, Any], headline: frozenset[str] = frozenset()) -> float:
+        """How well the quote's speaker (name and role, the headline in part) fits the one asked about."""
         if not question.speaker_terms:
             return 1.0
         speaker_terms = set(content_stems(f"{quote['speaker']} {quote['role']}"))
-        return self._coverage(question, speaker_terms, speaker_only=True)
+        return self._coverage(question, speaker_terms, dict.fromkeys(headline, TITLE_WEIGHT), speaker_only=True)
 
     def _pick_quote(self, question: Question, quotes: list[dict[str, Any]]) -> dict[str, Any]:
         def fit(quote: dict[str, Any]) -> tuple[float, int]:
@@ -425,6 +434,11 @@ class Engine:
             if len(found) == limit:
                 break
         return found
+
+
+@lru_cache(maxsize=4096)
+def _headline_terms(title: str) -> frozenset[str]:
+    return frozenset(content_stems(title))
 
 
 def _same_family(stem: str, terms: set[str]) -> bool:

@@ -450,6 +450,11 @@ def find_quotes(sentences: list[Span]) -> tuple[list[QuoteMatch], list[Person]]:
     return quotes, list(cast.people.values())
 
 
+def reports_speech(sentence: str) -> bool:
+    """Whether the sentence reports what someone said ("X said the offer fell short")."""
+    return _VERB_RE.search(sentence) is not None
+
+
 def _speech_verbs(frame: str) -> list[re.Match[str]]:
     """The speech verbs in a frame; matched on its lower-cased copy when offsets stay the same."""
     lowered = frame.lower()

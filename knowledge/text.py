@@ -81,7 +81,7 @@ SYNONYMS = [
     "pay wage salari compens",
     "offer propos",
     "contract agreement deal pact",
-    "strike walkout stoppag",
+    "strike walkout stoppag walk",  # "walked out", "walked off the job"
     "talk negoti bargain",
     "studio produc",
     "vote ballot",

@@ -104,3 +104,41 @@ def test_reading_the_vocabulary_on_demand_gives_the_same_answers(store, monkeypa
     in_memory = [Engine(store).ask(q).text for q in questions]
     monkeypatch.setattr(knowledge.answer, "LARGE_CORPUS", 0)
     assert [Engine(store).ask(q).text for q in questions] == in_memory
+
+
+FERRY = """---
+title: Ferry crews strike over rosters
+outlet: Harbour Gazette
+date: 2031-03-05
+---
+Crews at the island service stopped work at dawn after months of talks.
+
+Talks between the union and the Harbour Ferry Board broke down on Monday night.
+
+"We made a fair offer and the door stays open," Jo Smith, the board's chair, said in a statement.
+
+The previous contract expired on March 3.
+"""
+
+BAKERY = """---
+title: Bakery staff reject pay offer
+outlet: Valley Times
+date: 2031-06-20
+---
+Staff at the two plants turned down the offer by a wide margin.
+
+The previous contract expired on June 9.
+"""
+
+
+def test_a_headline_word_counts_for_the_whole_article(store):
+    store.ingest_text(FERRY, "ferry.md")
+    store.ingest_text(BAKERY, "bakery.md")  # newer, and otherwise the same sentence
+    answer = Engine(store).ask("When did the ferry crews' previous contract expire?")
+    assert "March 3" in answer.headline and answer.source.title.startswith("Ferry")
+
+
+def test_naming_the_speaker_without_a_speech_verb_is_not_reported_speech(store):
+    store.ingest_text(FERRY, "ferry.md")
+    answer = Engine(store).ask("What did the ferry board say in its statement?")
+    assert answer.kind == "quote" and "fair offer" in answer.text
