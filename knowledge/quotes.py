@@ -204,6 +204,8 @@ def _split_name(phrase: str) -> tuple[str, str] | None:
     if all(t.endswith(".") for t in tokens[start:end]):
         return None
     title = " ".join(tokens[:start]).strip(" ,")
+    if title.lower() in ("the", "a", "an"):
+        return None  # "The Harbour Ferry Board": an organisation, not a person
     return " ".join(name_tokens).rstrip(","), title
 
 

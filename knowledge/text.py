@@ -143,9 +143,26 @@ def clean(text: str) -> str:
     return re.sub(r"[ \t]+", " ", text).strip()
 
 
+# Irregular past forms the stemmer leaves alone, so that "began" meets "begin".
+# Only forms with one everyday meaning ("left" and "struck" are not here).
+IRREGULAR = {
+    form: base
+    for base, forms in {
+        "begin": "began begun", "pay": "paid", "rise": "rose risen", "fall": "fell fallen", "win": "won", "meet": "met",
+        "hold": "held", "break": "broke broken", "take": "took taken", "give": "gave given", "sell": "sold",
+        "buy": "bought", "bring": "brought", "seek": "sought", "spend": "spent", "lose": "lost", "run": "ran",
+        "grow": "grew grown", "choose": "chose chosen", "draw": "drew drawn", "write": "wrote written",
+        "speak": "spoke spoken", "keep": "kept", "fight": "fought", "send": "sent", "build": "built", "make": "made",
+        "find": "found", "lead": "led", "stand": "stood", "throw": "threw thrown", "withdraw": "withdrew withdrawn",
+        "feel": "felt", "hide": "hid hidden", "forbid": "forbade forbidden", "swear": "swore sworn",
+    }.items()
+    for form in forms.split()
+}
+
+
 @lru_cache(maxsize=65536)
 def stem(word: str) -> str:
-    return _STEMMER.stemWord(word)
+    return _STEMMER.stemWord(IRREGULAR.get(word, word))
 
 
 def _normalise(token: str) -> str:
@@ -169,7 +186,7 @@ def words(text: str) -> list[str]:
 
 def content_stems(text: str) -> list[str]:
     """The stems of the words that carry meaning, in order, repeats kept."""
-    return _STEMMER.stemWords([w for w in words(text) if w not in STOPWORDS])
+    return _STEMMER.stemWords([IRREGULAR.get(w, w) for w in words(text) if w not in STOPWORDS])
 
 
 @dataclass(frozen=True)

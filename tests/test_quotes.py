@@ -94,3 +94,11 @@ def test_a_relative_clause_between_name_and_verb_is_skipped():
     quotes, people = extract(text)
     assert by_text(quotes)["They deserve more"].speaker == "Lea Tran"
     assert "Lincoln Elementary" not in {p.name for p in people}
+
+
+def test_an_organisation_that_speaks_is_not_a_person():
+    quotes, people = extract(
+        'The Harbour Ferry Board, which runs 12 boats, said it was disappointed. "This was a strong offer," the board said.'
+    )
+    assert all("Board" not in p.name for p in people)
+    assert all(q.speaker_kind != "named" for q in quotes)

@@ -29,3 +29,11 @@ def test_offsets_point_back_into_the_body():
 def test_words_fold_numbers_and_possessives():
     assert words("The guild\u2019s 5,507 ballots") == ["the", "guild", "5507", "ballots"]
     assert content_stems("What did the negotiators say?") == ["negoti"]
+
+
+def test_irregular_past_forms_meet_their_verb():
+    from knowledge.text import content_stems
+
+    assert content_stems("The strike began on Monday") == content_stems("The strike begin on Monday")
+    assert content_stems("Members were paid twice") == content_stems("Members were pay twice")
+    assert "left" in content_stems("He left the table")  # ambiguous forms are left as they are
