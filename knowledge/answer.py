@@ -37,6 +37,7 @@ ALSO_RATIO = 0.85
 MAX_QUESTION_LENGTH = 500
 NEIGHBOUR_WEIGHT = 0.35
 LINKED_WEIGHT = 0.7
+MEASURE_MISS = 0.9  # factor for a figure measuring something the question does not name
 TITLE_WEIGHT = 0.5  # a headline word counts, in part, for every sentence of its article
 SYNONYM_WEIGHT = 0.8
 FAMILY_WEIGHT = 0.7
@@ -226,6 +227,8 @@ class Engine:
                 candidate.kind = "figure"
                 present = sum(1 for w in figure_wants if any(_fits(f, _KIND_FAMILY[w]) for f in figures))
                 fit = 0.85 + 0.15 * present / len(figure_wants)  # "when, and for how long": both
+                if not _measures_asked(candidate.figure, question):
+                    fit *= MEASURE_MISS  # "how many hotels": a count of hotels beats a count of games
             else:
                 fit = 0.45
         if "quote" in question.wants:
@@ -501,6 +504,12 @@ def _pick_figure(figures: list[dict[str, Any]], question: Question, wants: set[s
         return (len(measure & question_terms), -kind_rank, -figure["offset"])
 
     return max(figures, key=fit)
+
+
+def _measures_asked(figure: dict[str, Any], question: Question) -> bool:
+    """Whether what the figure measures is something the question names."""
+    measure = set(content_stems(figure["measure"] or ""))
+    return any(t.stem in measure or not measure.isdisjoint(t.alternatives) for t in question.terms)
 
 
 def answer_json(answer: Answer) -> str:

@@ -36,7 +36,7 @@ _WHO_RE = re.compile(r"^\s*(?:and\s+)?who\b|\bwho (?:is|was|are|were|chairs|head
 # Words that say what kind of answer is wanted rather than what it is about.
 _INTENT_WORDS = frozenset(
     "percentage percent proportion number amount figure total record date year month day time long big large "
-    "last previous next latest recent first ago share people".split()
+    "last lasted lasts lasting previous next latest recent first ago share people".split()
 )
 # Words that ask for someone's words rather than say what about.
 _QUOTE_WORDS = frozenset("describe describes described call called calling react reacted respond responded characterize put".split())

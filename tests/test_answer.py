@@ -142,3 +142,14 @@ def test_naming_the_speaker_without_a_speech_verb_is_not_reported_speech(store):
     store.ingest_text(FERRY, "ferry.md")
     answer = Engine(store).ask("What did the ferry board say in its statement?")
     assert answer.kind == "quote" and "fair offer" in answer.text
+
+
+def test_a_figure_that_measures_what_was_asked_wins(store):
+    store.ingest_text(
+        "---\ntitle: Stadium crews back at work\ndate: 2031-05-01\n---\n"
+        "After a 9-month strike, the stadium crews went back to work on Friday.\n\n"
+        "The last strike at the stadium, in 2011, lasted 40 days.\n",
+        "stadium.md",
+    )
+    answer = Engine(store).ask("How long has the stadium strike lasted?")
+    assert "9-month" in answer.headline
