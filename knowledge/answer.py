@@ -37,7 +37,7 @@ ALSO_RATIO = 0.85
 MAX_QUESTION_LENGTH = 500
 NEIGHBOUR_WEIGHT = 0.35
 LINKED_WEIGHT = 0.7
-MEASURE_MISS = 0.9  # factor for a figure measuring something the question does not name
+MEASURE_BONUS = 0.05  # for a figure measuring something the question names
 TITLE_WEIGHT = 0.5  # a headline word counts, in part, for every sentence of its article
 SYNONYM_WEIGHT = 0.8
 FAMILY_WEIGHT = 0.7
@@ -227,8 +227,8 @@ class Engine:
                 candidate.kind = "figure"
                 present = sum(1 for w in figure_wants if any(_fits(f, _KIND_FAMILY[w]) for f in figures))
                 fit = 0.85 + 0.15 * present / len(figure_wants)  # "when, and for how long": both
-                if not _measures_asked(candidate.figure, question):
-                    fit *= MEASURE_MISS  # "how many hotels": a count of hotels beats a count of games
+                if _measures_asked(candidate.figure, question):
+                    coverage += MEASURE_BONUS  # "how long has the strike lasted": "a 9-month strike" beats "40 days"
             else:
                 fit = 0.45
         if "quote" in question.wants:

@@ -153,3 +153,9 @@ def test_a_figure_that_measures_what_was_asked_wins(store):
     )
     answer = Engine(store).ask("How long has the stadium strike lasted?")
     assert "9-month" in answer.headline
+
+
+def test_how_much_of_something_asks_for_a_share(store):
+    store.ingest_text("---\ntitle: Fares deal for students\n---\nThe city will cover 80% of bus fares for students from May.\n", "fares.md")
+    answer = Engine(store).ask("How much of the bus fares will the city pay?")
+    assert answer.answered and "80%" in answer.headline
