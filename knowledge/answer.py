@@ -20,7 +20,7 @@ from functools import lru_cache
 from typing import Any
 
 from knowledge.models import Answer, Article, Source
-from knowledge.quotes import reports_speech
+from knowledge.quotes import ROLE_STEMS, reports_speech
 from knowledge.search import LazyCounts, Question, Vocabulary, analyse, fuzzy_rank
 from knowledge.store import Store, fact_from_row
 from knowledge.text import clean, content_stems
@@ -258,6 +258,9 @@ class Engine:
                 fit = min(fit, 0.85)
             else:
                 fit = min(fit, 0.75)
+            roles = [t for t in question.terms if t.stem in ROLE_STEMS]
+            if roles and not any(t.stem in terms or not terms.isdisjoint(t.alternatives) for t in roles):
+                fit = min(fit, 0.5)  # "who is the mayor": a sentence without a mayor cannot say
         coverage += BIGRAM_BONUS * _bigrams(question, (row["terms"] or "").split())
         if "why" in question.wants and not _CAUSAL_RE.search(row["text"]):
             fit = min(fit, 0.75)  # a "why" wants a reason

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from knowledge.text import Span, alternation
+from knowledge.text import Span, alternation, stem
 
 SPEECH_VERBS = (
     "said|says|say|added|adds|noted|notes|told|tells|explained|explains|asked|asks|claimed|claims|"
@@ -37,6 +37,7 @@ ROLE_WORDS = (
     r"No\.\s?\d+"
 )
 _ROLE_WORD_SET = frozenset(word for word in ROLE_WORDS.lower().split("|") if "\\" not in word)
+ROLE_STEMS = frozenset(stem(word) for word in _ROLE_WORD_SET)
 _ROLE_NUMBER_RE = re.compile(r"No\.\s?\d+\Z", re.IGNORECASE)
 
 

@@ -131,10 +131,14 @@ class Vocabulary:
         if family:
             return family
         # Typos seldom change the first letter: only words sharing it are compared.
-        found = process.extractOne(term, self.keys(term), scorer=fuzz.ratio, score_cutoff=80, processor=None)
-        if not found or found[0] in STOPWORDS:
+        matches = process.extract(term, self.keys(term), scorer=fuzz.ratio, score_cutoff=80, processor=None, limit=10)
+        if not matches:
             return None
-        return found[0], found[1] / 100
+        # Equally close: the commoner word is the likelier one meant ("Verone": a name quoted often, not a rare place).
+        word, score, _ = max(matches, key=lambda m: (m[1], self.counts.get(m[0], 0)))
+        if word in STOPWORDS:
+            return None
+        return word, score / 100
 
     def correct(self, word: str) -> tuple[str, float]:
         """The known stem for `word`, and how sure we are of it (0 for unknown)."""

@@ -159,3 +159,22 @@ def test_how_much_of_something_asks_for_a_share(store):
     store.ingest_text("---\ntitle: Fares deal for students\n---\nThe city will cover 80% of bus fares for students from May.\n", "fares.md")
     answer = Engine(store).ask("How much of the bus fares will the city pay?")
     assert answer.answered and "80%" in answer.headline
+
+
+def test_who_holds_a_role_needs_a_sentence_with_that_role(store):
+    engine = Engine(store)
+    for town in range(40):  # "mayor" is a common word here; "Port Riverton" is not
+        store.ingest_text(f"---\ntitle: Parks {town}\n---\nThe mayor of Town{town} opened a park on Monday morning.\n", f"t{town}.md")
+    store.ingest_text("---\ntitle: Budget talks\n---\nThe talks ran late.\n\n(Jo Smith in Port Riverton contributed to this report.)\n", "a.md")
+    assert not engine.ask("Who is the mayor of Port Riverton?").answered
+    store.ingest_text("---\ntitle: Budget vote\n---\nPort Riverton Mayor Ann Lee said the budget was tight.\n", "b.md")
+    answer = engine.ask("Who is the mayor of Port Riverton?")
+    assert answer.answered and "Ann Lee" in answer.text
+
+
+def test_between_equally_close_corrections_the_commoner_word_wins():
+    from knowledge.search import Vocabulary
+
+    vocabulary = Vocabulary({"castell": 12, "castelo": 1, "strike": 40}, 100)
+    assert vocabulary.correct("castel")[0] == "castell"
+    assert Vocabulary({"castell": 1, "castelo": 12, "strike": 40}, 100).correct("castel")[0] == "castelo"
