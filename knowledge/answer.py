@@ -43,6 +43,8 @@ SYNONYM_WEIGHT = 0.8
 FAMILY_WEIGHT = 0.7
 BIGRAM_BONUS = 0.05
 OTHER_TIME = 0.6  # factor for a source from another year than the question names
+# A place: "at AMPTP headquarters", "in New York", "outside the union hall".
+_PLACE_RE = re.compile(r"\b(?:at|in|outside|inside|near|across)\s+(?:the\s+)?(?:[A-Z][\w.&'-]*|\w+\s+(?:hall|headquarters|office|building|plant|port|site))")
 _CAUSAL_RE = re.compile(r"\b(?:because|reason|since|so that|in order to|due to|why|cause|aim|designed to)\b", re.IGNORECASE)
 _KIND_FAMILY = {"count": {"count", "ordinal"}, "date": {"date"}, "duration": {"duration"}, "percent": {"percent"}, "money": {"money"}}
 
@@ -206,7 +208,7 @@ class Engine:
         linked = any(q["linked"] for q in quotes)
         # Partial credit for what the sentence's surroundings say: its headline
         # (the story's subject: "hotel workers"), and the sentences on either side.
-        headline = _headline_terms(row.get("title") or "")
+        headline = _headline_terms(f"{row.get('title') or ''} {row.get('outlet') or ''}")
         context = dict.fromkeys(headline, TITLE_WEIGHT)
         for side, weight in ((near[1], NEIGHBOUR_WEIGHT), (near[0], LINKED_WEIGHT if linked else NEIGHBOUR_WEIGHT)):
             for t in side:
@@ -264,6 +266,8 @@ class Engine:
         coverage += BIGRAM_BONUS * _bigrams(question, (row["terms"] or "").split())
         if "why" in question.wants and not _CAUSAL_RE.search(row["text"]):
             fit = min(fit, 0.75)  # a "why" wants a reason
+        if "where" in question.wants and not _PLACE_RE.search(row["text"]):
+            fit = min(fit, 0.75)  # a "where" wants a place
         candidate.score = coverage * fit * self._focus(question, terms | headline) + self._date_adjustment(question, row)
         return candidate
 

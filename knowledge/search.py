@@ -24,7 +24,7 @@ _FIGURE_INTENTS: list[tuple[str, re.Pattern[str]]] = [
     ("money", re.compile(r"\bhow much\b(?! (?:time|longer))|\bcost\b|\bworth\b|\bdollars?\b|\bhow (?:big|large|high)\b|\bamount\b|\bprice\b")),
     ("count", re.compile(r"\bhow many\b|\bnumber of\b|\bhow (?:big|large|high)\b|\bturnout\b|\brecord\b|\bwhat (?:day|week|round) of\b")),
     ("date", re.compile(r"\bwhen\b|\bwhat (?:date|day|year|time|month)\b|\bwhich (?:date|day|year|month)\b|\bsince when\b|\bdeadline\b|\bexpire|\bexpiry\b")),
-    ("duration", re.compile(r"\bhow long\b|\bhow many (?:years|months|weeks|days|hours)\b|\bwhat term\b|\blength of\b|\bduration\b")),
+    ("duration", re.compile(r"\bhow long\b|\bhow many (?:years|months|weeks|days|hours)\b|\bwhat term\b|\blengths?\b|\bduration\b")),
 ]
 _QUOTE_RE = re.compile(
     r"\bwhat (?:did|does|do|has|have|had|was|is|were) (?P<who>.+?) (?:say|saying|said|tell|telling|told|think|mean|write|writing|"
@@ -178,6 +178,8 @@ def analyse(text: str, vocabulary: Vocabulary) -> Question:
         wants.add("who")
     if re.search(r"\bwhy\b|\bwhat (?:is|was) the reason\b|\bhow come\b", lowered):
         wants.add("why")
+    if re.search(r"^\s*where\b|\bwhere (?:is|are|was|were|will|did|do|does)\b", lowered):
+        wants.add("where")
     year_match = _YEAR_RE.search(text)
     year = year_match.group() if year_match else None
     speaker_words = set(words(speaker_phrase))

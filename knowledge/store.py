@@ -521,7 +521,7 @@ class Store:
         query = _any_of(terms)
         return self._rows(
             """
-            select s.id, s.article_id, s.position, s.paragraph, s.text, s.terms, a.date, a.guild_id, a.title
+            select s.id, s.article_id, s.position, s.paragraph, s.text, s.terms, a.date, a.guild_id, a.title, a.outlet
             from (select rowid, rank from sentences_fts where sentences_fts match :q order by rank limit :scan) hit
             join sentences s on s.id = hit.rowid
             join articles a on a.id = s.article_id

@@ -178,3 +178,10 @@ def test_between_equally_close_corrections_the_commoner_word_wins():
     vocabulary = Vocabulary({"castell": 12, "castelo": 1, "strike": 40}, 100)
     assert vocabulary.correct("castel")[0] == "castell"
     assert Vocabulary({"castell": 1, "castelo": 12, "strike": 40}, 100).correct("castel")[0] == "castelo"
+
+
+def test_where_wants_a_place(store):
+    store.ingest_text("---\ntitle: Mediation\ndate: 2031-01-02\n---\nThe mediation sessions will be held at the Civic Centre.\n", "a.md")
+    store.ingest_text("---\ntitle: Mediation plans\ndate: 2031-01-09\n---\nThe mediation sessions will be held soon, officials hope.\n", "b.md")
+    answer = Engine(store).ask("Where will the mediation sessions be held?")
+    assert "Civic Centre" in answer.text
