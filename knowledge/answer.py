@@ -37,6 +37,7 @@ ALSO_RATIO = 0.85
 MAX_QUESTION_LENGTH = 500
 NEIGHBOUR_WEIGHT = 0.35
 LINKED_WEIGHT = 0.7
+BACKGROUND = 0.02  # a sentence about an earlier year loses a near tie
 MEASURE_BONUS = 0.05  # for a figure measuring something the question names
 TITLE_WEIGHT = 0.5  # a headline word counts, in part, for every sentence of its article
 SYNONYM_WEIGHT = 0.8
@@ -45,6 +46,7 @@ BIGRAM_BONUS = 0.05
 OTHER_TIME = 0.6  # factor for a source from another year than the question names
 # A place: "at AMPTP headquarters", "in New York", "outside the union hall".
 _PLACE_RE = re.compile(r"\b(?:at|in|outside|inside|near|across)\s+(?:the\s+)?(?:[A-Z][\w.&'-]*|\w+\s+(?:hall|headquarters|office|building|plant|port|site))")
+_YEAR_RE = re.compile(r"(?:1[6-9]|20)\d\d")
 _CAUSAL_RE = re.compile(r"\b(?:because|reason|since|so that|in order to|due to|why|cause|aim|designed to)\b", re.IGNORECASE)
 _KIND_FAMILY = {"count": {"count", "ordinal"}, "date": {"date"}, "duration": {"duration"}, "percent": {"percent"}, "money": {"money"}}
 
@@ -232,7 +234,15 @@ class Engine:
                 if _measures_asked(candidate.figure, question):
                     coverage += MEASURE_BONUS  # "how long has the strike lasted": "a 9-month strike" beats "40 days"
             else:
-                fit = 0.45
+                # "How much notice": not money after all, but a figure measuring the notice.
+                named = [
+                    f for f in extra.get("figures", [])
+                    if f["kind"] != "date" and _measures_asked(f, question) and not _mentioned(f["text"], question)
+                ]
+                if named:
+                    candidate.figure = named[0]
+                    candidate.kind = "figure"
+                fit = 0.8 if named else 0.45
         if "quote" in question.wants:
             if quotes:
                 candidate.quote = self._pick_quote(question, quotes)
@@ -313,10 +323,13 @@ class Engine:
             return 0.0  # a named time is weighed in _ranked, not recency
         article = self._articles.get(row["article_id"])
         date = article.date if article else ""
+        # A sentence about an earlier year is background ("they last struck in 2019"): it loses a tie.
+        years = [t for t in (row["terms"] or "").split() if _YEAR_RE.fullmatch(t)]
+        background = BACKGROUND if any(not date or y < date[:4] for y in years) else 0.0
         low, high = self._dates
         if not date or high <= low:
-            return 0.0
-        return 0.03 * (_ordinal(date) - low) / (high - low)  # the newer source wins a near tie
+            return -background
+        return 0.03 * (_ordinal(date) - low) / (high - low) - background  # the newer source wins a near tie
 
     def _speaker_fit(self, question: Question, quote: dict[str, Any], headline: frozenset[str] = frozenset()) -> float:
         """How well the quote's speaker (name and role, the headline in part) fits the one asked about."""

@@ -185,3 +185,18 @@ def test_where_wants_a_place(store):
     store.ingest_text("---\ntitle: Mediation plans\ndate: 2031-01-09\n---\nThe mediation sessions will be held soon, officials hope.\n", "b.md")
     answer = Engine(store).ask("Where will the mediation sessions be held?")
     assert "Civic Centre" in answer.text
+
+
+def test_a_sentence_about_an_earlier_year_loses_a_tie(store):
+    store.ingest_text(
+        "---\ntitle: Transport news\n---\nThe drivers, employed by the city, went on strike in 2015 for two days.\n\n"
+        "The drivers, employed by the city, will strike for six days starting next Monday morning at dawn.\n",
+        "drivers.md",
+    )
+    assert "six days" in Engine(store).ask("How long will the drivers strike last?").headline
+
+
+def test_how_much_of_a_thing_that_is_not_money(store):
+    store.ingest_text("---\ntitle: Drivers give notice\n---\nThe drivers gave a 10-day notice to the company on Monday.\n", "notice.md")
+    answer = Engine(store).ask("How much notice did the drivers give?")
+    assert answer.answered and "10-day" in answer.headline
