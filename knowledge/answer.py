@@ -46,7 +46,6 @@ BIGRAM_BONUS = 0.05
 OTHER_TIME = 0.6  # factor for a source from another year than the question names
 # A place: "at AMPTP headquarters", "in New York", "outside the union hall".
 _PLACE_RE = re.compile(r"\b(?:at|in|outside|inside|near|across)\s+(?:the\s+)?(?:[A-Z][\w.&'-]*|\w+\s+(?:hall|headquarters|office|building|plant|port|site))")
-_YEAR_RE = re.compile(r"(?:1[6-9]|20)\d\d")
 _CAUSAL_RE = re.compile(r"\b(?:because|reason|since|so that|in order to|due to|why|cause|aim|designed to)\b", re.IGNORECASE)
 _KIND_FAMILY = {"count": {"count", "ordinal"}, "date": {"date"}, "duration": {"duration"}, "percent": {"percent"}, "money": {"money"}}
 
@@ -324,7 +323,7 @@ class Engine:
         article = self._articles.get(row["article_id"])
         date = article.date if article else ""
         # A sentence about an earlier year is background ("they last struck in 2019"): it loses a tie.
-        years = [t for t in (row["terms"] or "").split() if _YEAR_RE.fullmatch(t)]
+        years = [t for t in (row["terms"] or "").split() if len(t) == 4 and t.isdigit() and "1600" <= t <= "2099"]
         background = BACKGROUND if any(not date or y < date[:4] for y in years) else 0.0
         low, high = self._dates
         if not date or high <= low:
