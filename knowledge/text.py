@@ -76,7 +76,7 @@ SHORTHAND = {
 SYNONYMS = [
     "ask seek sought want demand request",
     "network net",
-    "execut exec topper",
+    "execut exec topper ceo",
     "presid prez prexy",
     "pay wage salari compens",
     "offer propos",
