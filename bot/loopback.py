@@ -155,13 +155,14 @@ class Loopback:
 
     async def callback(self, request: web.Request) -> web.Response:
         interaction_id = request.match_info["interaction_id"]
-        self.acked.setdefault(interaction_id, time.perf_counter())
-        if self.sent and len(self.acked) >= len(self.sent):
-            self.all_acked.set()
+        arrived = time.perf_counter()  # before the body is read: Discord's clock stops at arrival
         body = await self._body(request)
         loading = body.get("type") == 5
         data = body.get("data") or {}
-        self.replies[interaction_id] = "deferred" if loading else ("answer" if data.get("embeds") else "text")
+        self.acked.setdefault(interaction_id, arrived)
+        self.replies.setdefault(interaction_id, "deferred" if loading else ("answer" if data.get("embeds") else "text"))
+        if self.sent and len(self.acked) >= len(self.sent):
+            self.all_acked.set()
         return _json({"interaction": {
             "id": interaction_id, "type": 2, "activity_instance_id": None, "response_message_id": str(next(_ids)),
             "response_message_loading": loading, "response_message_ephemeral": False,
