@@ -232,6 +232,9 @@ class Engine:
                 fit = 0.85 + 0.15 * present / len(figure_wants)  # "when, and for how long": both
                 if _measures_asked(candidate.figure, question):
                     coverage += MEASURE_BONUS  # "how long has the strike lasted": "a 9-month strike" beats "40 days"
+                years = re.findall(r"\b(?:1[6-9]|20)\d\d\b", candidate.figure["text"])
+                if question.year and years and question.year not in years:
+                    fit *= 0.85  # "when did the 2004 contract expire": not "June 30, 2005"
             else:
                 # "How much notice": not money after all, but a figure measuring the notice.
                 named = [

@@ -20,7 +20,7 @@ from rapidfuzz import fuzz, process
 from knowledge.text import SHORTHAND, STOPWORDS, SYNONYMS_OF, fold, stem, words
 
 _FIGURE_INTENTS: list[tuple[str, re.Pattern[str]]] = [
-    ("percent", re.compile(r"\b(?:what|which) (?:percentage|percent|share|proportion|fraction)\b|\bpercent(?:age)?\b|\bhow many percent|\bhow much of\b")),
+    ("percent", re.compile(r"\b(?:what|which) (?:percentage|percent|share|proportion|fraction)\b|\bpercent(?:age)?\b|\bhow many percent|\bhow much of\b|%")),
     ("money", re.compile(r"\bhow much\b(?! (?:time|longer))|\bcost\b|\bworth\b|\bdollars?\b|\bhow (?:big|large|high)\b|\bamount\b|\bprice\b")),
     ("count", re.compile(r"\bhow many\b|\bnumber of\b|\bhow (?:big|large|high)\b|\bturnout\b|\brecord\b|\bwhat (?:day|week|round) of\b")),
     ("date", re.compile(r"\bwhen\b|\bwhat (?:date|day|year|time|month)\b|\bwhich (?:date|day|year|month)\b|\bsince when\b|\bdeadline\b|\bexpire|\bexpiry\b")),
@@ -32,6 +32,7 @@ _QUOTE_RE = re.compile(
     r"|\bhow did (?P<who2>.+?) (?:describe|react|respond|put it|characteri[sz]e|explain)\b"
     r"|\baccording to (?P<who3>[^,?]+)|\bquote\b|\bwhat was (?P<who4>.+?)'s (?:reaction|response|comment|message|statement)\b"
 )
+_WHO_RUNS_RE = re.compile(r"\bwho (?:runs|leads|heads|chairs)\b", re.IGNORECASE)
 _WHO_RE = re.compile(r"^\s*(?:and\s+)?who\b|\bwho (?:is|was|are|were|chairs|heads|leads|runs)\b|\bname of\b")
 # Words that say what kind of answer is wanted rather than what it is about.
 _INTENT_WORDS = frozenset(
@@ -167,6 +168,7 @@ def expand_shorthand(text: str) -> str:
 def analyse(text: str, vocabulary: Vocabulary) -> Question:
     """Break a question into weighted terms and what kind of answer it wants."""
     text = expand_shorthand(fold(text))
+    text = _WHO_RUNS_RE.sub("who is the head of", text)  # "who runs the union": its head, by whatever title
     lowered = text.lower()
     wants = {kind for kind, pattern in _FIGURE_INTENTS if pattern.search(lowered)}
     speaker_phrase = ""

@@ -74,10 +74,10 @@ SHORTHAND = {
 # and the trade press's shorthand, nothing about any one story; each group is
 # matched as one word.
 SYNONYMS = [
-    "ask seek sought want demand request",
+    "ask seek want demand request",
     "network net",
     "execut exec topper ceo",
-    "presid prez prexy",
+    "presid prez prexi head chair lead leader",  # who runs something
     "pay wage salari compens",
     "offer propos",
     "contract agreement deal pact",
@@ -91,7 +91,6 @@ SYNONYMS = [
     "televis tv",
     "film movi",
     "compani firm",
-    "lead chair head",
     "cut reduc",
     "rais increas hike boost",
 ]

@@ -200,3 +200,29 @@ def test_how_much_of_a_thing_that_is_not_money(store):
     store.ingest_text("---\ntitle: Drivers give notice\n---\nThe drivers gave a 10-day notice to the company on Monday.\n", "notice.md")
     answer = Engine(store).ask("How much notice did the drivers give?")
     assert answer.answered and "10-day" in answer.headline
+
+
+def test_who_runs_something_finds_its_head_by_any_title(store):
+    store.ingest_text(
+        "---\ntitle: Ferry talks\n---\nThe ferry runs every hour, the Ferry Board said.\n\n"
+        "Ferry Board prexy Jo Smith said the talks would go on.\n",
+        "a.md",
+    )
+    answer = Engine(store).ask("who runs the Ferry Board")
+    assert answer.answered and "Jo Smith" in answer.text
+
+
+def test_a_percent_sign_asks_for_a_percentage(store):
+    store.ingest_text("---\ntitle: Ferry vote\n---\nFerry crews backed the deal by 81%, with 1,210 ballots cast.\n", "a.md")
+    answer = Engine(store).ask("what % of ferry crews backed the deal")
+    assert answer.kind == "figure" and answer.headline.startswith("**81%")
+
+
+def test_a_named_year_passes_over_dates_in_other_years(store):
+    store.ingest_text(
+        "---\ntitle: Ferry pact\ndate: 2030-03-01\n---\n"
+        "The next ferry pact would expire close to the June 30, 2031, expirations of the other pacts.\n\n"
+        "On March 2 the pact covering ferry crews expired.\n",
+        "a.md",
+    )
+    assert "March 2" in Engine(store).ask("when did the 2030 ferry pact expire").headline

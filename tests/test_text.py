@@ -37,3 +37,10 @@ def test_irregular_past_forms_meet_their_verb():
     assert content_stems("The strike began on Monday") == content_stems("The strike begin on Monday")
     assert content_stems("Members were paid twice") == content_stems("Members were pay twice")
     assert "left" in content_stems("He left the table")  # ambiguous forms are left as they are
+
+
+def test_synonym_entries_are_the_stems_the_corpus_produces():
+    from knowledge.text import SYNONYMS_OF, stem
+
+    for word in ["prexy", "president", "salary", "proposal", "raise", "increase", "television", "lapse", "walkout"]:
+        assert stem(word) in SYNONYMS_OF, word
