@@ -15,7 +15,7 @@ from functools import lru_cache
 from knowledge.text import Span, alternation, stem
 
 SPEECH_VERBS = (
-    "said|says|say|added|adds|noted|notes|told|tells|explained|explains|asked|asks|claimed|claims|"
+    "said|says|say|saying|added|adds|noted|notes|told|tells|explained|explains|asked|asks|claimed|claims|"
     "argued|argues|insisted|insists|declared|declares|described|describes|e-mailed|emailed|wrote|"
     "writes|stated|states|warned|warns|remarked|remarks|replied|replies|recalled|recalls|commented|"
     "continued|acknowledged|admitted|conceded|stressed|suggested|announced|announces|texted|"

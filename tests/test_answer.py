@@ -226,3 +226,14 @@ def test_a_named_year_passes_over_dates_in_other_years(store):
         "a.md",
     )
     assert "March 2" in Engine(store).ask("when did the 2030 ferry pact expire").headline
+
+
+def test_a_sentence_naming_someone_by_surname_carries_their_role(store):
+    store.ingest_text(
+        "---\ntitle: Port talks\n---\nPort Authority chair Dana Wells met the union on Monday.\n\n"
+        "The talks lasted four hours.\n\n"
+        "Wells dismissed the offer, saying it was too costly for the port.\n",
+        "a.md",
+    )
+    answer = Engine(store).ask("What did the Port Authority chair say about the offer?")
+    assert answer.answered and "too costly" in answer.text
