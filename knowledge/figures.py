@@ -25,7 +25,7 @@ _UNIT = r"(?:year|month|week|day|hour|minute|decade|season)s?"
 _ORDINAL_WORDS = "first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|eleventh|twelfth|twentieth"
 
 _PATTERNS = [
-    ("money", rf"\$\s?(?:{_NUM})(?:\s?-?\s?{_SCALE})?"),
+    ("money", rf"[$\u00a3\u20ac]\s?(?:{_NUM})(?:\s?-?\s?{_SCALE})?"),  # $, pounds, euros
     ("money", rf"\b(?:{_NUM})\s?{_SCALE}?\s?(?:dollars|euros|pounds)\b"),
     ("percent", rf"\b(?:{_NUM})\s?(?:%|percent\b|per cent\b)"),
     ("date", rf"\b{_MONTH_ABBR}(?<!\.)\.?\s+\d{{1,2}}(?:st|nd|rd|th)?\b(?:,?\s+\d{{4}}\b)?"),
@@ -39,12 +39,12 @@ _PATTERNS = [
     ("ordinal", rf"\b(?:{_ORDINAL_WORDS})"
                 r"(?:\s+(?:straight|consecutive))?\s+(?:day|week|month|year|round|session|meeting|night)\b"),
     ("ordinal", r"\b\d+(?:st|nd|rd|th)\b(?:\s+(?!(?:of|and|or|in|to|at|on)\b)[a-z]+)?"),
-    ("count", rf"(?<![\w.$])(?:{_NUM})(?:\s?{_SCALE})?(?![\w%])"),
+    ("count", rf"(?<![\w.$\u00a3\u20ac])(?:{_NUM})(?:\s?{_SCALE})?(?![\w%])"),
 ]
 # Every pattern but money's starts at a word boundary; saying so up front lets the
 # regex engine skip the middle of words at once (twice as fast, same matches).
 _FIGURE_RE = re.compile(
-    r"(?:(?<!\w)|(?=\$))(?:" + "|".join(f"(?P<{kind}{i}>{pattern})" for i, (kind, pattern) in enumerate(_PATTERNS)) + ")"
+    r"(?:(?<!\w)|(?=[$\u00a3\u20ac]))(?:" + "|".join(f"(?P<{kind}{i}>{pattern})" for i, (kind, pattern) in enumerate(_PATTERNS)) + ")"
 )
 # Where a figure can begin: a dollar sign, a digit at the start of a word, or a
 # word that opens one of the patterns. Trying the big pattern only there finds
@@ -57,7 +57,7 @@ _OPENERS = sorted(
     | set(_ORDINAL_WORDS.split("|")),
     key=lambda word: (-len(word), word),
 )
-_START_RE = re.compile(r"\$|(?<!\w)(?:\d|" + "|".join(_OPENERS) + ")")
+_START_RE = re.compile(r"[$\u00a3\u20ac]|(?<!\w)(?:\d|" + "|".join(_OPENERS) + ")")
 _JOIN_RE = re.compile(r"^\s*(?:or|to|and|through|-|\u2013)\s*$")
 _NOT_A_COUNT_BEFORE = re.compile(r"\b(?:No|Nos|no|number|#)\.?\s*$")
 _MEASURE_STOP = frozenset(

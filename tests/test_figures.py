@@ -20,6 +20,8 @@ from knowledge.figures import find_figures
         ("The union wants a one-year deal.", "one-year", "duration"),
         ("Talks restart at 10 a.m. downtown.", "10 a.m.", "date"),
         ("Cuts of 4.5 percent were proposed.", "4.5 percent", "percent"),
+        ("Pay rises of \u00a32,000 a year were offered.", "\u00a32,000", "money"),
+        ("The plan will cost \u20ac1.2bn.", "\u20ac1.2bn", "money"),
     ],
 )
 def test_each_kind_of_figure(sentence, text, kind):
