@@ -29,6 +29,8 @@ _PATTERNS = [
     ("money", rf"\b(?:{_NUM})\s?{_SCALE}?\s?(?:dollars|euros|pounds)\b"),
     ("percent", rf"\b(?:{_NUM})\s?(?:%|percent\b|per cent\b)"),
     ("date", rf"\b{_MONTH_ABBR}(?<!\.)\.?\s+\d{{1,2}}(?:st|nd|rd|th)?\b(?:,?\s+\d{{4}}\b)?"),
+    ("date", rf"\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?(?:{_MONTH_FULL}\b|(?:Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec)\b\.?)"
+             r"(?:,?\s+\d{4}\b)?"),  # "14 March 2023", "3rd of Sept."
     ("date", rf"\b(?:early|mid|late)[-\s]{_MONTH_FULL}\b(?:\s+\d{{4}}\b)?"),
     ("date", rf"\b{_MONTH_FULL}\s+(?:of\s+)?\d{{4}}\b"),
     ("date", r"\b\d{1,2}(?::\d\d)?\s?(?:a\.m\.|p\.m\.)"),

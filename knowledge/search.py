@@ -20,7 +20,7 @@ from rapidfuzz import fuzz, process
 from knowledge.text import SHORTHAND, STOPWORDS, SYNONYMS_OF, fold, stem, words
 
 _FIGURE_INTENTS: list[tuple[str, re.Pattern[str]]] = [
-    ("percent", re.compile(r"\b(?:what|which) (?:percentage|percent|share|proportion|fraction)\b|\bpercent(?:age)?\b|\bhow many percent|\bhow much of\b|%")),
+    ("percent", re.compile(r"\b(?:what|which) (?:percentage|percent|share|proportion|fraction)\b|\bpercent(?:age)?\b|\bhow many percent|\bhow much of\b|%|\bhow high\b")),
     ("money", re.compile(r"\bhow much\b(?! (?:time|longer))|\bcost\b|\bworth\b|\bdollars?\b|\bhow (?:big|large|high)\b|\bamount\b|\bprice\b")),
     ("count", re.compile(r"\bhow many\b|\bnumber of\b|\bhow (?:big|large|high)\b|\bturnout\b|\brecord\b|\bwhat (?:day|week|round) of\b")),
     ("date", re.compile(r"\bwhen\b|\bwhat (?:date|day|year|time|month)\b|\bwhich (?:date|day|year|month)\b|\bsince when\b|\bdeadline\b|\bexpire|\bexpiry\b")),
@@ -36,7 +36,7 @@ _WHO_RUNS_RE = re.compile(r"\bwho (?:runs|leads|heads|chairs)\b", re.IGNORECASE)
 _WHO_RE = re.compile(r"^\s*(?:and\s+)?who\b|\bwho (?:is|was|are|were|chairs|heads|leads|runs)\b|\bname of\b")
 # Words that say what kind of answer is wanted rather than what it is about.
 _INTENT_WORDS = frozenset(
-    "percentage percent proportion number amount figure total record date year month day time long big large "
+    "percentage percent proportion number amount figure total record date year month day time long big large high "
     "last lasted lasts lasting previous next latest recent first ago share people".split()
 )
 # Words that ask for someone's words rather than say what about.

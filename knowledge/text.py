@@ -92,7 +92,7 @@ SYNONYMS = [
     "film movi",
     "compani firm",
     "cut reduc",
-    "rais increas hike boost",
+    "rais increas hike boost rise",  # "a pay rise" (British)
 ]
 SYNONYMS_OF = {word: tuple(w for w in group.split() if w != word) for group in SYNONYMS for word in group.split()}
 

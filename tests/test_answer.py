@@ -237,3 +237,9 @@ def test_a_sentence_naming_someone_by_surname_carries_their_role(store):
     )
     answer = Engine(store).ask("What did the Port Authority chair say about the offer?")
     assert answer.answered and "too costly" in answer.text
+
+
+def test_how_high_asks_for_a_level(store):
+    store.ingest_text("---\ntitle: Prices\n---\nOver the period, inflation in the region had topped 20 per cent.\n", "a.md")
+    answer = Engine(store).ask("How high has inflation in the region been?")
+    assert answer.answered and "20 per cent" in answer.headline

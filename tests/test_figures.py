@@ -22,6 +22,8 @@ from knowledge.figures import find_figures
         ("Cuts of 4.5 percent were proposed.", "4.5 percent", "percent"),
         ("Pay rises of \u00a32,000 a year were offered.", "\u00a32,000", "money"),
         ("The plan will cost \u20ac1.2bn.", "\u20ac1.2bn", "money"),
+        ("Drivers will walk out on 14 March 2024, the union said.", "14 March 2024", "date"),
+        ("The offer expires on 1 June.", "1 June", "date"),
     ],
 )
 def test_each_kind_of_figure(sentence, text, kind):
