@@ -17,7 +17,7 @@ from functools import lru_cache
 
 from rapidfuzz import fuzz, process
 
-from knowledge.text import SHORTHAND, STOPWORDS, SYNONYMS_OF, fold, stem, words
+from knowledge.text import SHORTHAND, STOPWORDS, SYNONYMS_OF, fold, phrasal, stem, words
 
 _FIGURE_INTENTS: list[tuple[str, re.Pattern[str]]] = [
     ("percent", re.compile(r"\b(?:what|which) (?:percentage|percent|share|proportion|fraction)\b|\bpercent(?:age)?\b|\bhow many percent|\bhow much of\b|%|\bhow high\b")),
@@ -186,7 +186,8 @@ def analyse(text: str, vocabulary: Vocabulary) -> Question:
     year = year_match.group() if year_match else None
     speaker_words = set(words(speaker_phrase))
     # A year no sentence mentions is left to the articles' dates (see answer.py).
-    tokens = [w for w in words(text) if w not in STOPWORDS and (w != year or w in vocabulary.counts)]
+    every = words(text)
+    tokens = [w for w in every if w not in STOPWORDS and (w != year or w in vocabulary.counts)] + phrasal(every)
     if len(tokens) > 1 and wants - {"quote", "who"}:
         tokens = [w for w in tokens if w not in _INTENT_WORDS] or tokens
     if quote and len(tokens) > 1:

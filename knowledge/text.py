@@ -183,9 +183,30 @@ def words(text: str) -> list[str]:
     return [token if token.isalpha() else _normalise(token) for token in tokens]
 
 
+# Phrasal verbs whose particle is a stop word, and the one word they mean:
+# "the contract runs out" is about its expiry.
+PHRASAL = {
+    ("run", "out"): "expire", ("turn", "down"): "reject", ("vote", "down"): "reject", ("walk", "out"): "strike",
+    ("walk", "off"): "strike", ("step", "down"): "resign", ("call", "off"): "cancel", ("sign", "off"): "approve",
+}
+_PARTICLES = frozenset(particle for _, particle in PHRASAL)
+
+
+def phrasal(tokens: list[str]) -> list[str]:
+    """The single words meant by the phrasal verbs in a run of lower-cased words."""
+    return [
+        PHRASAL[key]
+        for verb, particle in zip(tokens, tokens[1:], strict=False)
+        if particle in _PARTICLES and (key := (stem(verb), particle)) in PHRASAL
+    ]
+
+
 def content_stems(text: str) -> list[str]:
-    """The stems of the words that carry meaning, in order, repeats kept."""
-    return _STEMMER.stemWords([IRREGULAR.get(w, w) for w in words(text) if w not in STOPWORDS])
+    """The stems of the words that carry meaning, in order, repeats kept (and what
+    a phrasal verb means: "runs out" adds "expire")."""
+    tokens = words(text)
+    meant = phrasal(tokens) if not _PARTICLES.isdisjoint(tokens) else []
+    return _STEMMER.stemWords([IRREGULAR.get(w, w) for w in tokens if w not in STOPWORDS] + meant)
 
 
 @dataclass(frozen=True)

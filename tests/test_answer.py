@@ -243,3 +243,10 @@ def test_how_high_asks_for_a_level(store):
     store.ingest_text("---\ntitle: Prices\n---\nOver the period, inflation in the region had topped 20 per cent.\n", "a.md")
     answer = Engine(store).ask("How high has inflation in the region been?")
     assert answer.answered and "20 per cent" in answer.headline
+
+
+def test_when_does_it_expire_finds_runs_out(store):
+    store.ingest_text("---\ntitle: Ferry pact\ndate: 2031-01-01\n---\nThe ferry pact runs out on June 30, officials said.\n", "a.md")
+    store.ingest_text("---\ntitle: Ferry talks\ndate: 2031-02-01\n---\nTalks on the ferry pact resumed on May 2, officials said.\n", "b.md")
+    answer = Engine(store).ask("When does the ferry pact expire?")
+    assert answer.answered and "June 30" in answer.headline

@@ -44,3 +44,11 @@ def test_synonym_entries_are_the_stems_the_corpus_produces():
 
     for word in ["prexy", "president", "salary", "proposal", "raise", "rise", "increase", "television", "lapse", "walkout"]:
         assert stem(word) in SYNONYMS_OF, word
+
+
+def test_a_phrasal_verb_also_counts_as_the_word_it_means():
+    from knowledge.text import content_stems
+
+    assert set(content_stems("the contract expires")) <= set(content_stems("the contract runs out"))
+    assert set(content_stems("members rejected the deal")) <= set(content_stems("members turned down the deal"))
+    assert "expir" not in content_stems("they ran a story about it")
