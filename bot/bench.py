@@ -212,12 +212,13 @@ def plot(rows: list[dict[str, Any]], target: Path) -> bool:
 
 
 def burst(count: int = 200) -> dict[str, Any]:
-    """`count` /ask interactions arriving at once at the real bot, from a loopback Discord."""
-    import asyncio
-
-    from bot.burst import run_burst
-
-    return asyncio.run(run_burst(count))
+    """`count` /ask interactions arriving at once at the real bot, from a loopback Discord.
+    In a fresh process, as a running bot is: not one holding the builder's heap."""
+    child = subprocess.run(
+        [sys.executable, "-c", f"import asyncio, json; from bot.burst import run_burst; print(json.dumps(asyncio.run(run_burst({count}))))"],
+        capture_output=True, text=True, cwd=PROJECT_ROOT, check=True,
+    )
+    return dict(json.loads(child.stdout.strip().splitlines()[-1]))
 
 
 def main(args: argparse.Namespace) -> int:
