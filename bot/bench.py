@@ -158,14 +158,9 @@ def run_size(sentences: int, facts: int, keep: Path | None) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp:
         db = (keep or Path(tmp)) / f"bench-{sentences}.db"
         db.unlink(missing_ok=True)
-        row: dict[str, Any] = {"size": sentences, **build(db, sentences, facts)}
+        row: dict[str, Any] = {"size": sentences, **_in_fresh_process(f"build(Path({str(db)!r}), {sentences}, {facts})")}
         naive_limit = 20 if sentences <= 100_000 else 5
-        child = subprocess.run(
-            [sys.executable, "-c", f"import json,sys; from pathlib import Path; from bot.bench import measure; "
-                                   f"print(json.dumps(measure(Path(sys.argv[1]), {naive_limit})))", str(db)],
-            capture_output=True, text=True, cwd=PROJECT_ROOT, check=True,
-        )
-        row.update(json.loads(child.stdout.strip().splitlines()[-1]))
+        row.update(_in_fresh_process(f"measure(Path({str(db)!r}), {naive_limit})"))
         row["startup_s"] = min(startup(db) for _ in range(3))
         row["speedup"] = row["naive_p50"] / row["ask_p50"] if row["ask_p50"] else 0.0
         row["dev_score"] = dev_score(db) if 50_000 <= sentences <= 200_000 else ""
@@ -211,14 +206,21 @@ def plot(rows: list[dict[str, Any]], target: Path) -> bool:
     return True
 
 
-def burst(count: int = 200) -> dict[str, Any]:
-    """`count` /ask interactions arriving at once at the real bot, from a loopback Discord.
-    In a fresh process, as a running bot is: not one holding the builder's heap."""
+def _in_fresh_process(call: str, imports: str = "from bot.bench import build, measure, news_ingest") -> dict[str, Any]:
+    """`call` (an expression in this module's names) run in a new Python process, its result.
+    Each measurement gets a process of its own, as the bot and the command line do:
+    one that has built a million-sentence base forks slower workers and collects a
+    larger heap, which showed up as ingest speed and loop lag that were not the code's."""
     child = subprocess.run(
-        [sys.executable, "-c", f"import asyncio, json; from bot.burst import run_burst; print(json.dumps(asyncio.run(run_burst({count}))))"],
+        [sys.executable, "-c", f"import asyncio, json; from pathlib import Path; {imports}; print(json.dumps({call}))"],
         capture_output=True, text=True, cwd=PROJECT_ROOT, check=True,
     )
     return dict(json.loads(child.stdout.strip().splitlines()[-1]))
+
+
+def burst(count: int = 200) -> dict[str, Any]:
+    """`count` /ask interactions arriving at once at the real bot, from a loopback Discord."""
+    return _in_fresh_process(f"asyncio.run(run_burst({count}))", "from bot.burst import run_burst")
 
 
 def main(args: argparse.Namespace) -> int:
@@ -230,7 +232,7 @@ def main(args: argparse.Namespace) -> int:
         rows.append(run_size(size, min(300, max(10, size // 300)), None))
         print(table(rows[-1:]).splitlines()[-1], file=sys.stderr, flush=True)
     text = table(rows)
-    news = news_ingest()
+    news = _in_fresh_process("news_ingest()")
     text += (f"\n\ningest of news text (the bundled articles, copied to {news['mb']:.1f} MB): "
              f"{news['mb_per_s']:.2f} MB/s, {news['articles_per_s']:.0f} articles/s")
     machine = f"{os.cpu_count()} cores, Python {sys.version.split()[0]}, {sys.platform}"
