@@ -141,10 +141,9 @@ class Engine:
 
     def _ranked(self, question: Question, guild_id: int | None) -> list[_Candidate]:
         """Every candidate answer, best first."""
-        terms = [s for t in question.terms if t.confidence > 0 for s in (t.stem, *t.alternatives)]
+        terms = self._lookup_terms(question)
         if not terms or question.total <= 0:
             return []
-        terms = self._selective(terms)
         candidates: list[_Candidate] = []
         rows = self.store.match_sentences(terms, guild_id)
         if rows:
@@ -167,13 +166,17 @@ class Engine:
         candidates.sort(key=lambda c: -c.score)
         return candidates
 
-    def _selective(self, terms: list[str]) -> list[str]:
+    def _lookup_terms(self, question: Question) -> list[str]:
         """The words worth looking up: very common ones would make the shortlist scan
-        most of the corpus (they still count when candidates are scored)."""
+        most of the corpus (they still count when candidates are scored). A synonym
+        must be rarer still: it only widens the net ("prexy" for "president")."""
         counts = self._vocabulary.counts
         common = max(SHORTLIST_COMMON, int(self._vocabulary.total * 0.02))
-        rare = [t for t in terms if counts.get(t, 0) <= common]
-        return rare or sorted(terms, key=lambda t: counts.get(t, 0))[:1]
+        known = [t for t in question.terms if t.confidence > 0]
+        stems = [t.stem for t in known if counts.get(t.stem, 0) <= common]
+        alternatives = [a for t in known for a in t.alternatives if counts.get(a, 0) <= common // 4]
+        every = [s for t in known for s in (t.stem, *t.alternatives)]
+        return stems + alternatives or sorted(every, key=lambda t: counts.get(t, 0))[:1]
 
     def _context_terms(self, rows: list[dict[str, Any]]) -> dict[int, tuple[set[str], set[str]]]:
         """The terms of the sentences before and after each candidate."""
@@ -295,7 +298,7 @@ class Engine:
 
     def _score_people(self, question: Question, guild_id: int | None) -> list[_Candidate]:
         """People whose name or role the question names ("who is the guild's president")."""
-        terms = self._selective([s for t in question.terms if t.confidence > 0 for s in (t.stem, *t.alternatives)])
+        terms = self._lookup_terms(question)
         scored = []
         for person in self.store.match_people(terms, guild_id, PEOPLE_SHORTLIST):
             coverage = self._coverage(question, set((person["terms"] or "").split()))
