@@ -144,19 +144,24 @@ def test_naming_the_speaker_without_a_speech_verb_is_not_reported_speech(store):
     assert answer.kind == "quote" and "fair offer" in answer.text
 
 
+def add_article(store, title: str, *paragraphs: str, date: str = "") -> None:
+    """An invented article (a headline, paragraphs, perhaps a date), ingested."""
+    header = f"---\ntitle: {title}\n" + (f"date: {date}\n" if date else "") + "---\n"
+    store.ingest_text(header + "\n\n".join(paragraphs) + "\n", f"{title}.md")
+
+
 def test_a_figure_that_measures_what_was_asked_wins(store):
-    store.ingest_text(
-        "---\ntitle: Stadium crews back at work\ndate: 2031-05-01\n---\n"
-        "After a 9-month strike, the stadium crews went back to work on Friday.\n\n"
-        "The last strike at the stadium, in 2011, lasted 40 days.\n",
-        "stadium.md",
+    add_article(
+        store, "Stadium crews back at work",
+        "After a 9-month strike, the stadium crews went back to work on Friday.",
+        "The last strike at the stadium, in 2011, lasted 40 days.",
+        date="2031-05-01",
     )
-    answer = Engine(store).ask("How long has the stadium strike lasted?")
-    assert "9-month" in answer.headline
+    assert "9-month" in Engine(store).ask("How long has the stadium strike lasted?").headline
 
 
 def test_how_much_of_something_asks_for_a_share(store):
-    store.ingest_text("---\ntitle: Fares deal for students\n---\nThe city will cover 80% of bus fares for students from May.\n", "fares.md")
+    add_article(store, "Fares deal for students", "The city will cover 80% of bus fares for students from May.")
     answer = Engine(store).ask("How much of the bus fares will the city pay?")
     assert answer.answered and "80%" in answer.headline
 
@@ -164,10 +169,10 @@ def test_how_much_of_something_asks_for_a_share(store):
 def test_who_holds_a_role_needs_a_sentence_with_that_role(store):
     engine = Engine(store)
     for town in range(40):  # "mayor" is a common word here; "Port Riverton" is not
-        store.ingest_text(f"---\ntitle: Parks {town}\n---\nThe mayor of Town{town} opened a park on Monday morning.\n", f"t{town}.md")
-    store.ingest_text("---\ntitle: Budget talks\n---\nThe talks ran late.\n\n(Jo Smith in Port Riverton contributed to this report.)\n", "a.md")
+        add_article(store, f"Parks {town}", f"The mayor of Town{town} opened a park on Monday morning.")
+    add_article(store, "Budget talks", "The talks ran late.", "(Jo Smith in Port Riverton contributed to this report.)")
     assert not engine.ask("Who is the mayor of Port Riverton?").answered
-    store.ingest_text("---\ntitle: Budget vote\n---\nPort Riverton Mayor Ann Lee said the budget was tight.\n", "b.md")
+    add_article(store, "Budget vote", "Port Riverton Mayor Ann Lee said the budget was tight.")
     answer = engine.ask("Who is the mayor of Port Riverton?")
     assert answer.answered and "Ann Lee" in answer.text
 
@@ -181,72 +186,67 @@ def test_between_equally_close_corrections_the_commoner_word_wins():
 
 
 def test_where_wants_a_place(store):
-    store.ingest_text("---\ntitle: Mediation\ndate: 2031-01-02\n---\nThe mediation sessions will be held at the Civic Centre.\n", "a.md")
-    store.ingest_text("---\ntitle: Mediation plans\ndate: 2031-01-09\n---\nThe mediation sessions will be held soon, officials hope.\n", "b.md")
-    answer = Engine(store).ask("Where will the mediation sessions be held?")
-    assert "Civic Centre" in answer.text
+    add_article(store, "Mediation", "The mediation sessions will be held at the Civic Centre.", date="2031-01-02")
+    add_article(store, "Mediation plans", "The mediation sessions will be held soon, officials hope.", date="2031-01-09")
+    assert "Civic Centre" in Engine(store).ask("Where will the mediation sessions be held?").text
 
 
 def test_a_sentence_about_an_earlier_year_loses_a_tie(store):
-    store.ingest_text(
-        "---\ntitle: Transport news\n---\nThe drivers, employed by the city, went on strike in 2015 for two days.\n\n"
-        "The drivers, employed by the city, will strike for six days starting next Monday morning at dawn.\n",
-        "drivers.md",
+    add_article(
+        store, "Transport news",
+        "The drivers, employed by the city, went on strike in 2015 for two days.",
+        "The drivers, employed by the city, will strike for six days starting next Monday morning at dawn.",
     )
     assert "six days" in Engine(store).ask("How long will the drivers strike last?").headline
 
 
 def test_how_much_of_a_thing_that_is_not_money(store):
-    store.ingest_text("---\ntitle: Drivers give notice\n---\nThe drivers gave a 10-day notice to the company on Monday.\n", "notice.md")
+    add_article(store, "Drivers give notice", "The drivers gave a 10-day notice to the company on Monday.")
     answer = Engine(store).ask("How much notice did the drivers give?")
     assert answer.answered and "10-day" in answer.headline
 
 
 def test_who_runs_something_finds_its_head_by_any_title(store):
-    store.ingest_text(
-        "---\ntitle: Ferry talks\n---\nThe ferry runs every hour, the Ferry Board said.\n\n"
-        "Ferry Board prexy Jo Smith said the talks would go on.\n",
-        "a.md",
-    )
+    add_article(store, "Ferry talks", "The ferry runs every hour, the Ferry Board said.", "Ferry Board prexy Jo Smith said the talks would go on.")
     answer = Engine(store).ask("who runs the Ferry Board")
     assert answer.answered and "Jo Smith" in answer.text
 
 
 def test_a_percent_sign_asks_for_a_percentage(store):
-    store.ingest_text("---\ntitle: Ferry vote\n---\nFerry crews backed the deal by 81%, with 1,210 ballots cast.\n", "a.md")
+    add_article(store, "Ferry vote", "Ferry crews backed the deal by 81%, with 1,210 ballots cast.")
     answer = Engine(store).ask("what % of ferry crews backed the deal")
     assert answer.kind == "figure" and answer.headline.startswith("**81%")
 
 
 def test_a_named_year_passes_over_dates_in_other_years(store):
-    store.ingest_text(
-        "---\ntitle: Ferry pact\ndate: 2030-03-01\n---\n"
-        "The next ferry pact would expire close to the June 30, 2031, expirations of the other pacts.\n\n"
-        "On March 2 the pact covering ferry crews expired.\n",
-        "a.md",
+    add_article(
+        store, "Ferry pact",
+        "The next ferry pact would expire close to the June 30, 2031, expirations of the other pacts.",
+        "On March 2 the pact covering ferry crews expired.",
+        date="2030-03-01",
     )
     assert "March 2" in Engine(store).ask("when did the 2030 ferry pact expire").headline
 
 
 def test_a_sentence_naming_someone_by_surname_carries_their_role(store):
-    store.ingest_text(
-        "---\ntitle: Port talks\n---\nPort Authority chair Dana Wells met the union on Monday.\n\n"
-        "The talks lasted four hours.\n\n"
-        "Wells dismissed the offer, saying it was too costly for the port.\n",
-        "a.md",
+    add_article(
+        store, "Port talks",
+        "Port Authority chair Dana Wells met the union on Monday.",
+        "The talks lasted four hours.",
+        "Wells dismissed the offer, saying it was too costly for the port.",
     )
     answer = Engine(store).ask("What did the Port Authority chair say about the offer?")
     assert answer.answered and "too costly" in answer.text
 
 
 def test_how_high_asks_for_a_level(store):
-    store.ingest_text("---\ntitle: Prices\n---\nOver the period, inflation in the region had topped 20 per cent.\n", "a.md")
+    add_article(store, "Prices", "Over the period, inflation in the region had topped 20 per cent.")
     answer = Engine(store).ask("How high has inflation in the region been?")
     assert answer.answered and "20 per cent" in answer.headline
 
 
 def test_when_does_it_expire_finds_runs_out(store):
-    store.ingest_text("---\ntitle: Ferry pact\ndate: 2031-01-01\n---\nThe ferry pact runs out on June 30, officials said.\n", "a.md")
-    store.ingest_text("---\ntitle: Ferry talks\ndate: 2031-02-01\n---\nTalks on the ferry pact resumed on May 2, officials said.\n", "b.md")
+    add_article(store, "Ferry pact", "The ferry pact runs out on June 30, officials said.", date="2031-01-01")
+    add_article(store, "Ferry talks", "Talks on the ferry pact resumed on May 2, officials said.", date="2031-02-01")
     answer = Engine(store).ask("When does the ferry pact expire?")
     assert answer.answered and "June 30" in answer.headline
