@@ -478,7 +478,7 @@ def _same_family(stem: str, terms: set[str]) -> bool:
 
 def _tidy_quote(text: str) -> str:
     """The quoted words without the comma that led into the attribution."""
-    words = re.sub(r"[,\s]+([\u201d\"])$", r"\1", text.strip())
+    words = re.sub(r"[,\s]+([\u2019']?)\s*([\u201d\"])$", r"\1\2", text.strip())  # also "‘casting couch,’ ”"
     if not words.endswith(("\u201d", '"')):
         words += "\u201d"
     return words

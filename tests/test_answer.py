@@ -250,3 +250,11 @@ def test_when_does_it_expire_finds_runs_out(store):
     add_article(store, "Ferry talks", "Talks on the ferry pact resumed on May 2, officials said.", date="2031-02-01")
     answer = Engine(store).ask("When does the ferry pact expire?")
     assert answer.answered and "June 30" in answer.headline
+
+
+def test_a_quote_loses_the_comma_that_led_into_its_attribution():
+    from knowledge.answer import _tidy_quote
+
+    assert _tidy_quote("\u201cWe are close,\u201d") == "\u201cWe are close\u201d"
+    assert _tidy_quote("\u201cThe word is \u2018rollback,\u2019 \u201d") == "\u201cThe word is \u2018rollback\u2019\u201d"
+    assert _tidy_quote("\u201cIt is final.\u201d") == "\u201cIt is final.\u201d"
