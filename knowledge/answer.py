@@ -21,7 +21,7 @@ from typing import Any
 
 from knowledge.models import Answer, Article, Source
 from knowledge.quotes import ROLE_STEMS, reports_speech
-from knowledge.search import LazyCounts, Question, Vocabulary, analyse, fuzzy_rank
+from knowledge.search import YEAR_RE, LazyCounts, Question, Vocabulary, analyse, fuzzy_rank
 from knowledge.store import Store, fact_from_row
 from knowledge.text import clean, content_stems
 
@@ -235,7 +235,7 @@ class Engine:
                 fit = 0.85 + 0.15 * present / len(figure_wants)  # "when, and for how long": both
                 if _measures_asked(candidate.figure, question):
                     coverage += MEASURE_BONUS  # "how long has the strike lasted": "a 9-month strike" beats "40 days"
-                years = re.findall(r"\b(?:1[6-9]|20)\d\d\b", candidate.figure["text"])
+                years = YEAR_RE.findall(candidate.figure["text"])
                 if question.year and years and question.year not in years:
                     fit *= 0.85  # "when did the 2004 contract expire": not "June 30, 2005"
             else:

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from knowledge.figures import find_figures
-from knowledge.quotes import find_quotes
+from knowledge.quotes import find_quotes, mentioned_people
 from knowledge.text import content_stems, paragraphs, sentences
 
 
@@ -42,8 +42,6 @@ EXTRACTOR_VERSION = _extractor_version()
 MAX_ARTICLE_BYTES = 5_000_000
 FIELDS = ("title", "outlet", "outlet_inferred", "date", "date_inferred", "date_note", "url", "original_file")
 _YES = {"yes", "true", "1", "y"}
-_CAPITALISED_WORD_RE = re.compile(r"\b[A-Z][\w\u2019'-]+")
-_POSSESSIVE_RE = re.compile(r"[\u2019']s$")
 _DATE_RE = re.compile(r"([0-9]{4})(?:-([0-9]{1,2})(?:-([0-9]{1,2}))?)?")
 
 
@@ -142,15 +140,10 @@ def derive(parsed: Parsed) -> None:
     speakers: dict[int, set[str]] = {}
     for quote in quotes:
         speakers.setdefault(quote.sentence, set()).update(person_stems(quote.speaker, quote.role))
-    # A sentence that names someone by surname ("Counter downplayed the results")
-    # is also about their role ("president of the AMPTP").
-    by_surname = {person.name.split()[-1]: person for person in people if person.role and " " in person.name}
-    if by_surname:
-        for position, span in enumerate(spans):
-            for word in _CAPITALISED_WORD_RE.findall(span.text):
-                person = by_surname.get(_POSSESSIVE_RE.sub("", word))
-                if person:
-                    speakers.setdefault(position, set()).update(person_stems(person.name, person.role))
+    # A sentence that names someone by surname is also about their role ("president of the AMPTP").
+    for position, named in mentioned_people(spans, people).items():
+        for person in named:
+            speakers.setdefault(position, set()).update(person_stems(person.name, person.role))
     for position, span in enumerate(spans):
         terms = content_stems(span.text)
         extra = sorted(speakers[position] - set(terms)) if position in speakers else []

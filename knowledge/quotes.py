@@ -351,6 +351,23 @@ def _resolve(phrase: str, cast: _Cast, mentions: _Mentions, at: int) -> tuple[st
     return None
 
 
+_CAPITALISED_WORD_RE = re.compile(r"\b[A-Z][\w\u2019'-]+")
+
+
+def mentioned_people(sentences: list[Span], people: list[Person]) -> dict[int, list[Person]]:
+    """For each sentence (by index), the people with a role it names by surname
+    ("Counter downplayed the results")."""
+    by_surname = {_surname(p.name): p for p in people if p.role and " " in p.name}
+    found: dict[int, list[Person]] = {}
+    if by_surname:
+        for index, sentence in enumerate(sentences):
+            for word in _CAPITALISED_WORD_RE.findall(sentence.text):
+                person = by_surname.get(_POSSESSIVE_RE.sub("", word))
+                if person:
+                    found.setdefault(index, []).append(person)
+    return found
+
+
 _CAPITALISED_RUN_RE = re.compile(r"(?<![\w-])[A-Z][\w\u2019'.-]*(?:\s+[A-Z][\w\u2019'.-]*)*")
 
 

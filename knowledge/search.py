@@ -41,7 +41,7 @@ _INTENT_WORDS = frozenset(
 )
 # Words that ask for someone's words rather than say what about.
 _QUOTE_WORDS = frozenset("describe describes described call called calling react reacted respond responded characterize put".split())
-_YEAR_RE = re.compile(r"\b(?:1[6-9]|20)\d\d\b")
+YEAR_RE = re.compile(r"\b(?:1[6-9]|20)\d\d\b")
 _FUZZY_MIN_LENGTH = 4
 
 
@@ -182,7 +182,7 @@ def analyse(text: str, vocabulary: Vocabulary) -> Question:
         wants.add("why")
     if re.search(r"^\s*where\b|\bwhere (?:is|are|was|were|will|did|do|does)\b", lowered):
         wants.add("where")
-    year_match = _YEAR_RE.search(text)
+    year_match = YEAR_RE.search(text)
     year = year_match.group() if year_match else None
     speaker_words = set(words(speaker_phrase))
     # A year no sentence mentions is left to the articles' dates (see answer.py).
