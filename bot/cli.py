@@ -11,6 +11,7 @@ from pathlib import Path
 
 from knowledge.answer import Engine, QuestionError, answer_json
 from knowledge.ingest import ArticleError, article_files
+from knowledge.ranker import MODEL_PATH, Ranker
 from knowledge.store import PROJECT_ROOT, FactError, Store
 
 DEFAULT_DB = PROJECT_ROOT / "data" / "strikebot.db"
@@ -133,6 +134,67 @@ def cmd_import(args: argparse.Namespace) -> int:
     return 0
 
 
+def _eval_engine(args: argparse.Namespace, ranker: Ranker | None = None) -> tuple[Engine, object]:
+    from knowledge import evaluate
+
+    store, folder = evaluate.temporary_store(args.articles)
+    return Engine(store, ranker=ranker), folder
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from knowledge import evaluate
+
+    try:
+        items = evaluate.load_items(args.questions)
+        if args.split:
+            items = [i for i in items if i.split == args.split]
+        engine, _folder = _eval_engine(args)
+    except (evaluate.EvalError, ArticleError, OSError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    outcomes = evaluate.run(engine.ask, items)
+    for name, tally in evaluate.tallies(outcomes).items():
+        print(tally.line(name))
+    if args.verbose_misses:
+        for outcome in outcomes:
+            if not outcome.right:
+                print(f"MISS {outcome.item.id} {outcome.item.question!r}: {outcome.why}")
+                print(f"     answer: {outcome.answer.text[:300]!r}")
+    return 0
+
+
+def cmd_fit(args: argparse.Namespace) -> int:
+    from knowledge import evaluate, fit
+
+    try:
+        items = evaluate.load_items(args.questions)
+        engine, _folder = _eval_engine(args, Ranker(weights={}, bias=0.0, threshold=0.5))
+    except (evaluate.EvalError, ArticleError, OSError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    train = [i for i in items if i.split == args.train]
+    held = [i for i in items if i.split != args.train]
+    if not train:
+        print(f"error: no questions with split {args.train!r}", file=sys.stderr)
+        return 2
+    try:
+        ranker, report = fit.fit(engine, train, target=args.target)
+    except ImportError:
+        print('error: fitting needs scikit-learn: pip install ".[fit]"', file=sys.stderr)
+        return 2
+    print(f"fitted on {len(train)} questions ({args.train}):")
+    print("\n".join(report))
+    ranker.save(args.out)
+    print(f"wrote {args.out}")
+    engine.ranker = ranker
+    for name, tally in evaluate.tallies(evaluate.run(engine.ask, items)).items():
+        if name == "all" or name.startswith("split"):
+            print(tally.line(name) + ("" if name != f"split {args.train}" else "  (fitted on these)"))
+    if not held:
+        print("no held-out questions (every question was used for fitting)")
+    return 0
+
+
 def cmd_faults(args: argparse.Namespace) -> int:
     from harness.faults import main as faults_main
 
@@ -189,6 +251,25 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("source")
     imp.add_argument("--guild", type=int, default=None)
     imp.set_defaults(func=cmd_import)
+
+    ev = sub.add_parser("eval", help="measure the answers on question files", description=(
+        "Ingest the given articles with the bundled ones into a fresh knowledge base, ask every question and print, "
+        "per question set: right, wrong, abstained, out-of-scope abstained, the score and the wrong-answer rate."))
+    ev.add_argument("questions", nargs="+", type=Path, help="JSON-lines question files (id, question, expect, source, split, style)")
+    ev.add_argument("--articles", nargs="+", type=Path, default=[], help="folders or files of articles the questions are about")
+    ev.add_argument("--split", help="only the questions of this split (e.g. validation)")
+    ev.add_argument("-v", dest="verbose_misses", action="store_true", help="print every miss")
+    ev.set_defaults(func=cmd_eval)
+
+    ft = sub.add_parser("fit", help="refit the ranker's weights on training questions", description=(
+        "Fit the weights that combine the evidence on the questions of the training split, write them to the "
+        "weights file, and print the figures on the held-out questions."))
+    ft.add_argument("questions", nargs="+", type=Path)
+    ft.add_argument("--articles", nargs="+", type=Path, default=[])
+    ft.add_argument("--train", default="train", help="the split to fit on (default: %(default)s)")
+    ft.add_argument("--target", type=float, default=0.05, help="wrong-answer rate the threshold aims for (default: %(default)s)")
+    ft.add_argument("--out", type=Path, default=MODEL_PATH, help="weights file (default: the one the engine reads)")
+    ft.set_defaults(func=cmd_fit)
 
     faults = add("faults", "kill ingest and import mid-write many times; check nothing acknowledged is lost")
     faults.add_argument("--kills", type=int, default=50)

@@ -60,6 +60,37 @@ class RetrievalMixin(StoreBase):
             {"q": query, "guild": guild_id, "limit": limit, "scan": limit * 4},
         )
 
+    def article_terms(self, article_ids: list[int]) -> dict[int, str]:
+        """Every term of each article's sentences, as one string."""
+        if not article_ids:
+            return {}
+        marks = ",".join("?" * len(article_ids))
+        rows = self._rows(
+            f"select article_id, group_concat(terms, ' ') as terms from sentences where article_id in ({marks}) group by article_id",
+            article_ids,
+        )
+        return {row["article_id"]: row["terms"] or "" for row in rows}
+
+    def article_sentences(self, article_ids: list[int], limit: int) -> list[dict[str, Any]]:
+        """The first `limit` sentences of each article, as match_sentences gives them."""
+        if not article_ids:
+            return []
+        marks = ",".join("?" * len(article_ids))
+        return self._rows(
+            f"""select s.id, s.article_id, s.position, s.paragraph, s.text, s.terms, a.date, a.guild_id, a.title, a.outlet
+                from sentences s join articles a on a.id = s.article_id
+                where s.article_id in ({marks}) and s.position < ? order by s.article_id, s.position""",
+            [*article_ids, limit],
+        )
+
+    def average_sentence_terms(self) -> float:
+        """The mean number of terms in a sentence (for BM25's length normalisation), from a sample."""
+        with self._lock:
+            row = self.db.execute(
+                "select avg(length(terms) - length(replace(terms, ' ', '')) + 1) from (select terms from sentences limit 20000)"
+            ).fetchone()
+        return float(row[0] or 10.0)
+
     def sentences_by_id(self, ids: Iterable[int]) -> dict[int, dict[str, Any]]:
         ids = list(ids)
         if not ids:

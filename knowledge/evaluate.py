@@ -1,0 +1,192 @@
+"""Measure the engine honestly: real articles and questions it was not built on.
+
+`strikebot eval QUESTIONS.jsonl --articles DIR` ingests the articles together
+with the bundled ones into one fresh knowledge base, asks every question and
+judges each reply by the rule of `../shared/eval/score.py`: an answerable
+question is right when the reply answers, holds one of the expected strings,
+rests on a sentence found verbatim in the cited file, and that file is the
+expected article; an out-of-scope question (no expected strings) is right
+when the bot abstains.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import tempfile
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from knowledge.ingest import article_files
+from knowledge.models import Answer
+from knowledge.store import PROJECT_ROOT, Store
+
+
+class EvalError(ValueError):
+    """A question file or article folder that cannot be used."""
+
+
+@dataclass(frozen=True)
+class Item:
+    """One question of a question file."""
+
+    id: str
+    question: str
+    expect: tuple[str, ...]
+    source: tuple[str, ...]
+    split: str = ""
+    style: str = ""
+    kind: str = ""
+    file: str = ""
+
+    @property
+    def answerable(self) -> bool:
+        return bool(self.expect)
+
+
+@dataclass
+class Outcome:
+    item: Item
+    answer: Answer
+    right: bool
+    why: str
+
+
+@dataclass
+class Tally:
+    """The figures of one question set."""
+
+    right: int = 0  # answerable, answered right
+    wrong: int = 0  # answered, but wrong (an out-of-scope question answered counts here too)
+    abstained: int = 0  # answerable, no answer
+    answerable: int = 0
+    oos_abstained: int = 0
+    oos: int = 0
+    misses: list[Outcome] = field(default_factory=list)
+
+    def add(self, outcome: Outcome) -> None:
+        if outcome.item.answerable:
+            self.answerable += 1
+            if outcome.right:
+                self.right += 1
+            elif outcome.answer.answered:
+                self.wrong += 1
+            else:
+                self.abstained += 1
+        else:
+            self.oos += 1
+            if outcome.right:
+                self.oos_abstained += 1
+            else:
+                self.wrong += 1
+        if not outcome.right:
+            self.misses.append(outcome)
+
+    @property
+    def score(self) -> float:
+        total = self.answerable + self.oos
+        return (self.right + self.oos_abstained) / total if total else 0.0
+
+    @property
+    def wrong_rate(self) -> float:
+        answered = self.right + self.wrong
+        return self.wrong / answered if answered else 0.0
+
+    def line(self, name: str) -> str:
+        return (f"{name:<24} right {self.right:>3}/{self.answerable:<3} wrong {self.wrong:>3}  abstained {self.abstained:>3}  "
+                f"out-of-scope abstained {self.oos_abstained:>2}/{self.oos:<2}  score {self.score:.3f}  wrong-answer rate {self.wrong_rate:.1%}")
+
+
+def load_items(paths: Iterable[Path]) -> list[Item]:
+    items = []
+    for path in paths:
+        try:
+            lines = path.read_text(encoding="utf-8").splitlines()
+        except OSError as error:
+            raise EvalError(f"cannot read {path}: {error.strerror}") from None
+        for number, line in enumerate(lines, 1):
+            if not line.strip():
+                continue
+            try:
+                data = json.loads(line)
+                items.append(Item(
+                    id=str(data.get("id", f"{path.stem}:{number}")), question=str(data["question"]),
+                    expect=tuple(data.get("expect") or ()), source=tuple(data.get("source") or ()),
+                    split=str(data.get("split", "")), style=str(data.get("style", "")), kind=str(data.get("kind", "")),
+                    file=path.name,
+                ))
+            except (ValueError, KeyError, TypeError) as error:
+                raise EvalError(f"{path}:{number}: not a question line ({error})") from None
+    return items
+
+
+def build_store(db_path: Path, article_dirs: Iterable[Path]) -> Store:
+    """A fresh knowledge base: the bundled articles and every article in `article_dirs`."""
+    store = Store(db_path)
+    for file in article_files([Path(d) for d in article_dirs]):
+        if file.suffix.lower() == ".txt":  # a folder's SOURCES.md is not an article
+            store.ingest_file(file)
+    return store
+
+
+def norm(text: str) -> str:
+    for fancy, plain in (("\u2019", "'"), ("\u2018", "'"), ("\u201c", '"'), ("\u201d", '"'), ("\u2014", "-"), ("\u2013", "-")):
+        text = text.replace(fancy, plain)
+    return re.sub(r"\s+", " ", text).strip().lower()
+
+
+def holds_expected(item: Item, text: str) -> bool:
+    text = norm(text)
+    return any(norm(e) in text for e in item.expect)
+
+
+def judge(item: Item, answer: Answer) -> tuple[bool, str]:
+    if not item.answerable:
+        return (not answer.answered), "answered an out-of-scope question"
+    if not answer.answered:
+        return False, "abstained"
+    if not holds_expected(item, answer.text):
+        return False, f"expected none of {list(item.expect)!r} in the answer"
+    path = answer.source.path if answer.source else None
+    if not path:
+        return False, "no source file"
+    file = Path(path) if Path(path).is_absolute() else PROJECT_ROOT / path
+    if not file.is_file():
+        return False, f"no source file {path!r}"
+    if len(answer.evidence) < 8 or norm(answer.evidence) not in norm(file.read_text(encoding="utf-8")):
+        return False, f"evidence is not verbatim in {path}"
+    if file.name not in item.source:
+        return False, f"cited {file.name}, expected one of {list(item.source)}"
+    return True, ""
+
+
+def run(ask: Any, items: list[Item]) -> list[Outcome]:
+    """Ask every question (`ask` is `Engine.ask`) and judge the replies."""
+    outcomes = []
+    for item in items:
+        answer = ask(item.question)
+        right, why = judge(item, answer)
+        outcomes.append(Outcome(item, answer, right, why))
+    return outcomes
+
+
+def tallies(outcomes: list[Outcome]) -> dict[str, Tally]:
+    """Figures per question file, per split and per style, and for everything."""
+    out: dict[str, Tally] = {}
+    for outcome in outcomes:
+        item = outcome.item
+        keys = ["all", f"file {item.file}"]
+        if item.split:
+            keys.append(f"split {item.split}")
+            if item.style:
+                keys.append(f"  {item.split} {item.style}")
+        for key in keys:
+            out.setdefault(key, Tally()).add(outcome)
+    return dict(sorted(out.items(), key=lambda kv: (kv[0] != "all", kv[0].strip())))
+
+
+def temporary_store(article_dirs: Iterable[Path]) -> tuple[Store, tempfile.TemporaryDirectory[str]]:
+    folder = tempfile.TemporaryDirectory(prefix="strikebot-eval-")
+    return build_store(Path(folder.name) / "kb.db", article_dirs), folder
