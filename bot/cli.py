@@ -168,7 +168,7 @@ def cmd_fit(args: argparse.Namespace) -> int:
 
     try:
         items = evaluate.load_items(args.questions)
-        engine, _folder = _eval_engine(args, Ranker(weights={}, bias=0.0, threshold=0.5))
+        engine, _folder = _eval_engine(args, Ranker.untrained())
     except (evaluate.EvalError, ArticleError, OSError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

@@ -6,10 +6,10 @@ A straight line of small stages (see `Engine.ask`):
 2. `retrieve.candidates`: sentences sharing its words, every sentence of the
    stories that fit it best, and the moderators' facts;
 3. `features.compute`: each candidate's evidence as named features;
-4. `ranker.Ranker`: weights fitted on real questions turn them into the
-   probability that the candidate is right;
-5. the best candidate above the fitted threshold becomes an `Answer`; below
-   it, the bot abstains and suggests close questions it can answer.
+4. `ranker.Model.score`: weights fitted on real questions rank the candidates;
+5. `ranker.Model.confidence`: how the best one stands against the rest gives
+   the probability that it is right. Above the fitted threshold it becomes an
+   `Answer`; below it, the bot abstains and suggests close questions it can answer.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from typing import Any
 from knowledge import features, retrieve
 from knowledge.features import Candidate
 from knowledge.models import Answer, Article, Source
-from knowledge.ranker import Ranker
+from knowledge.ranker import Model, Ranker
 from knowledge.search import LazyCounts, Question, Vocabulary, analyse, fuzzy_rank
 from knowledge.store import Store, fact_from_row
 from knowledge.text import clean
@@ -87,6 +87,10 @@ class Engine:
         self._answerable = {}
         self._seen = now  # last: other threads wait above until everything is in place
 
+    def article(self, article_id: int) -> Article | None:
+        self._refresh()
+        return self._articles.get(article_id)
+
     @property
     def vocabulary(self) -> Vocabulary:
         self._refresh()
@@ -102,15 +106,24 @@ class Engine:
         if len(text) > MAX_QUESTION_LENGTH:
             raise QuestionError(f"That question is {len(text):,} characters long; please keep it under {MAX_QUESTION_LENGTH}.")
         ranked = self.rank(text, guild_id)
-        best = ranked[0] if ranked else None
-        if best is None or best.probability < self.ranker.threshold:
+        model = self.model
+        confidence = model.confidence(model.standing(
+            [c.score for c in ranked], [-1 if c.is_fact else c.row["article_id"] for c in ranked],
+            [c.features["bm25"] for c in ranked], [c.semantic for c in ranked],
+        )) if ranked else 0.0
+        if confidence < model.threshold:
             suggestions = tuple(self.suggest(text, guild_id, ranked)) if suggest else ()
-            return Answer(question=text, answered=False, kind=None, score=round(best.probability if best else 0.0, 3), suggestions=suggestions)
-        answer = self._render(text, best)
-        return self._with_other_story(answer, best, ranked)
+            return Answer(question=text, answered=False, kind=None, score=round(confidence, 3), suggestions=suggestions)
+        answer = self._render(text, ranked[0], confidence)
+        return self._with_other_story(answer, ranked)
+
+    @property
+    def model(self) -> Model:
+        """The fitted models for how this engine runs (with semantic similarity, or lexical only)."""
+        return self.ranker.model(semantic=self.encoder is not None)
 
     def rank(self, text: str, guild_id: int | None = None) -> list[Candidate]:
-        """Every candidate answer with its features and probability, best first."""
+        """Every candidate answer with its features and score, best first."""
         self._refresh()
         parsed = analyse(text, self._vocabulary)
         if not parsed.terms or parsed.total <= 0:
@@ -121,9 +134,10 @@ class Engine:
         if self.encoder is not None:
             self._semantic(text, found)
         features.compute(parsed, found, stories, self._vocabulary, self._average_length)
+        model = self.model
         for candidate in found:
-            candidate.probability = self.ranker.probability(candidate.features)
-        found.sort(key=lambda c: -c.probability)
+            candidate.score = model.score(candidate.features)
+        found.sort(key=lambda c: -c.score)
         return found
 
     def _semantic(self, text: str, found: list[Candidate]) -> None:
@@ -147,12 +161,14 @@ class Engine:
         every = [s for t in known for s in (t.stem, *t.alternatives)]
         return stems + alternatives or sorted(every, key=lambda t: counts.get(t, 0))[:1]
 
-    def _with_other_story(self, answer: Answer, best: Candidate, ranked: list[Candidate]) -> Answer:
-        """When another story also answers, and says something else, name it."""
+    def _with_other_story(self, answer: Answer, ranked: list[Candidate]) -> Answer:
+        """When the candidate model finds another story likelier right than not, and it says
+        something else, name that story too: the question could be about either."""
+        best = ranked[0]
         if best.is_fact:
             return answer
         for other in ranked[1:6]:
-            if other.probability < self.ranker.threshold:
+            if other.score < 0:
                 break
             if other.is_fact or other.row["article_id"] == best.row["article_id"] or other.row["text"] == best.row["text"]:
                 continue
@@ -164,9 +180,9 @@ class Engine:
 
     # --- rendering ------------------------------------------------------------------
 
-    def _render(self, question: str, best: Candidate) -> Answer:
+    def _render(self, question: str, best: Candidate, confidence: float) -> Answer:
         if best.is_fact:
-            return self._render_fact(question, best)
+            return self._render_fact(question, best, confidence)
         row = best.row
         article = self._articles[row["article_id"]]
         source = Source(
@@ -175,7 +191,7 @@ class Engine:
         )
         context = self.store.paragraph(row["article_id"], row["paragraph"])
         common = {"question": question, "answered": True, "evidence": row["text"], "source": source,
-                  "score": round(best.probability, 3), "context": context, "sentence_id": row["id"]}
+                  "score": round(confidence, 3), "context": context, "sentence_id": row["id"]}
         if best.figure is not None and best.features.get("figure_fit"):
             figure = best.figure
             headline = f"**{figure['text']}**" + (f" ({figure['measure']})" if figure["measure"] and figure["kind"] != "date" else "")
@@ -190,7 +206,7 @@ class Engine:
             return Answer(kind="quote", headline=_tidy_quote(quote["text"]), speaker=speaker, **common)
         return Answer(kind="fact", headline=row["text"], **common)
 
-    def _render_fact(self, question: str, best: Candidate) -> Answer:
+    def _render_fact(self, question: str, best: Candidate, confidence: float) -> Answer:
         fact = best.row
         citation = fact_from_row(fact).citation
         note = ""
@@ -203,7 +219,7 @@ class Engine:
         source = Source(path=None, title=f"Moderator fact #{fact['id']}", outlet="moderator", date=fact["updated_at"][:10],
                         citation=citation, url=fact["source"] if fact["source"].startswith("http") else "", fact_id=fact["id"])
         return Answer(question=question, answered=True, kind="fact", headline=fact["text"], evidence=fact["text"],
-                      source=source, score=round(best.probability, 3), note=note, context=fact["text"])
+                      source=source, score=round(confidence, 3), note=note, context=fact["text"])
 
     # --- suggestions --------------------------------------------------------------------
 

@@ -33,6 +33,7 @@ FEATURES: tuple[str, ...] = (
     "story",  # share of the question's word weight the whole story holds (headline, every sentence)
     "story_rel",  # story minus the best story fit among the candidates
     "headline",  # share of the question's word weight in the headline
+    "figure_any",  # a figure was asked for and the sentence has one, of whatever kind
     "figure_fit",  # a figure of the kind asked for
     "figure_miss",  # a figure was asked for; none of that kind here
     "figure_measure",  # the figure measures something the question names
@@ -51,6 +52,7 @@ FEATURES: tuple[str, ...] = (
     "lead",  # early in its story
     "semantic",  # cosine similarity of question and "headline. sentence" (0 without the extra)
     "semantic_rel",  # semantic minus the best among the candidates
+    "story_semantic_rel",  # the story's best semantic minus the best of any story
     "fact",  # a moderator's fact
 )
 
@@ -74,7 +76,7 @@ class Candidate:
     bm25: float = 0.0
     semantic: float = 0.0
     features: dict[str, float] = field(default_factory=dict)
-    probability: float = 0.0
+    score: float = 0.0  # the candidate model's log-odds
     # What to show, picked while computing the features.
     figure: dict[str, Any] | None = None
     quote: dict[str, Any] | None = None
@@ -169,6 +171,13 @@ def compute(question: Question, candidates: list[Candidate], stories: Mapping[in
         best = max((c.features[name] for c in candidates), default=0.0)
         for c in candidates:
             c.features[rel] = c.features[name] - best
+    by_story: dict[int, float] = {}
+    for c in candidates:
+        key = c.row.get("article_id", -1) if not c.is_fact else -1
+        by_story[key] = max(by_story.get(key, -1.0), c.semantic)
+    best_story = max(by_story.values(), default=0.0)
+    for c in candidates:
+        c.features["story_semantic_rel"] = by_story[c.row.get("article_id", -1) if not c.is_fact else -1] - best_story
     best_bm25 = max((c.features["bm25"] for c in candidates), default=0.0)
     for c in candidates:
         c.features["bm25_rel"] = c.features["bm25"] / best_bm25 if best_bm25 > 0 else 0.0
@@ -222,7 +231,11 @@ def _answer_type(question: Question, c: Candidate, terms: set[str], text: str, f
     figure_wants = question.wants & set(KIND_FAMILY)
     if figure_wants:
         kinds = set().union(*(KIND_FAMILY[k] for k in figure_wants))
-        fitting = [g for g in c.figures if _fits(g, kinds) and not _mentioned(g["text"], question)]
+        fresh = [g for g in c.figures if not _mentioned(g["text"], question)]
+        fitting = [g for g in fresh if _fits(g, kinds)]
+        f["figure_any"] = float(bool(fresh) or (c.is_fact and bool(re.search(r"\d", text))))
+        if fresh and not fitting:
+            c.figure = _pick_figure(fresh, question, figure_wants)
         if fitting:
             c.figure = _pick_figure(fitting, question, figure_wants)
             f["figure_fit"] = 1.0
@@ -246,6 +259,8 @@ def _answer_type(question: Question, c: Candidate, terms: set[str], text: str, f
         for person in c.people:
             said_by |= set(content_stems(f"{person['name']} {person['role'] or ''}"))
         said_by |= terms
+        if text.lstrip()[:1] in "\"\u201c":  # a quote running on from the sentence before: its speaker is named there
+            said_by |= c.near
         got = sum(t.weight for t in speaker_terms if t.stem in said_by or not said_by.isdisjoint(t.alternatives))
         f["speaker"] = got / max(sum(t.weight for t in speaker_terms), 1e-9)
         if c.quote is not None:

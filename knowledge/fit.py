@@ -2,14 +2,21 @@
 
 Every candidate the engine weighs for a training question becomes one
 example: its features, and whether it is a right answer (its sentence holds
-an expected string and comes from the expected article). A logistic
-regression (scikit-learn) learns how much each feature counts; its strength
-of regularisation is chosen by cross-validation over whole articles, so that
-what is measured is how it does on stories it has not seen. The threshold
-is the lowest top probability at which, in those cross-validated
-predictions, at most `target` of the answers given are wrong.
+an expected string and comes from the expected article).
 
-Needs the `fit` extra (`pip install ".[fit]"`); answering does not.
+1. The candidate model, a logistic regression (scikit-learn), learns how much
+   each feature counts. Its regularisation is chosen by cross-validation over
+   whole articles (the questions of one article are never split between
+   fitting and checking), so what is measured is how it does on stories it
+   has not seen.
+2. The confidence model is fitted on those cross-validated predictions: from
+   the best candidate's standing, the probability that it is right.
+3. The threshold is the lowest confidence at which, in the cross-validated
+   predictions, at most `target` of the answers given are wrong.
+
+Both are fitted twice: on lexical evidence only, and with semantic
+similarity when the engine has an encoder. Needs the `fit` extra
+(`pip install ".[fit]"`); answering does not.
 """
 
 from __future__ import annotations
@@ -17,15 +24,15 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from knowledge.answer import Engine
 from knowledge.evaluate import Item, holds_expected
-from knowledge.features import FEATURES, vector
-from knowledge.ranker import Ranker
+from knowledge.features import FEATURES, Candidate, vector
+from knowledge.ranker import CONFIDENCE_FEATURES, Model, Ranker
 
-C_GRID = (0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
+C_GRID = (0.01, 0.03, 0.1, 0.3, 1.0)
 FOLDS = 5
+SEMANTIC_FEATURES = frozenset({"semantic", "semantic_rel", "story_semantic_rel"})
 
 
 @dataclass
@@ -35,119 +42,162 @@ class Example:
     item: Item
     rows: list[list[float]]
     labels: list[int]
+    articles: list[str]  # each candidate's article file name ("" for a fact)
 
 
 def examples(engine: Engine, items: list[Item]) -> list[Example]:
     out = []
     for item in items:
         ranked = engine.rank(item.question)
-        rows, labels = [], []
-        for candidate in ranked:
-            rows.append(vector(candidate.features))
-            labels.append(int(item.answerable and _right(engine, item, candidate)))
-        out.append(Example(item, rows, labels))
+        out.append(Example(
+            item, [vector(c.features) for c in ranked], [int(item.answerable and _right(engine, item, c)) for c in ranked],
+            [_file_name(engine, c) for c in ranked],
+        ))
     return out
 
 
-def _right(engine: Engine, item: Item, candidate: Any) -> bool:
-    if candidate.is_fact or not holds_expected(item, candidate.row["text"]):
-        return False
-    article = engine._articles.get(candidate.row["article_id"])  # noqa: SLF001 - the fitter reads the engine's own cache
-    return article is not None and Path(article.path).name in item.source
+def _file_name(engine: Engine, candidate: Candidate) -> str:
+    article = None if candidate.is_fact else engine.article(candidate.row["article_id"])
+    return Path(article.path).name if article else ""
 
 
-def _fit(train: list[Example], c: float) -> tuple[Any, Any]:
-    import numpy as np
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.pipeline import make_pipeline
-    from sklearn.preprocessing import StandardScaler
-
-    x = np.array([row for ex in train for row in ex.rows])
-    y = np.array([label for ex in train for label in ex.labels])
-    model = make_pipeline(StandardScaler(), LogisticRegression(C=c, max_iter=2000))
-    model.fit(x, y)
-    return model, np
+def _right(engine: Engine, item: Item, candidate: Candidate) -> bool:
+    return holds_expected(item, candidate.row["text"]) and _file_name(engine, candidate) in item.source
 
 
-def _tops(model: Any, np: Any, exs: list[Example]) -> list[tuple[float, bool, Item]]:
-    """For each question: the top candidate's probability, and whether it is right."""
-    out = []
-    for ex in exs:
+class _Fitted:
+    """A candidate model over some of the features (scaled inside), as scikit-learn fitted it."""
+
+    def __init__(self, train: list[Example], columns: list[int], c: float) -> None:
+        import numpy as np
+        from sklearn.linear_model import LogisticRegression
+        from sklearn.preprocessing import StandardScaler
+
+        self.np, self.columns = np, columns
+        x = np.array([[row[i] for i in columns] for ex in train for row in ex.rows])
+        y = np.array([label for ex in train for label in ex.labels])
+        self.scaler = StandardScaler().fit(x)
+        self.model = LogisticRegression(C=c, max_iter=3000).fit(self.scaler.transform(x), y)
+
+    def scores(self, ex: Example) -> list[float]:
         if not ex.rows:
-            out.append((0.0, False, ex.item))
-            continue
-        p = model.predict_proba(np.array(ex.rows))[:, 1]
-        top = int(np.argmax(p))
-        out.append((float(p[top]), bool(ex.labels[top]), ex.item))
-    return out
+            return []
+        x = self.np.array([[row[i] for i in self.columns] for row in ex.rows])
+        return [float(z) for z in self.model.decision_function(self.scaler.transform(x))]
+
+    def weights(self) -> tuple[dict[str, float], float]:
+        """The weights on unscaled features, so that answering needs no scaler."""
+        coef, mean, scale = self.model.coef_[0], self.scaler.mean_, self.scaler.scale_
+        weights = {FEATURES[i]: float(w / s) for i, w, s in zip(self.columns, coef, scale, strict=True)}
+        bias = float(self.model.intercept_[0] - sum(w * m / s for w, m, s in zip(coef, mean, scale, strict=True)))
+        return weights, bias
 
 
-def choose_threshold(tops: list[tuple[float, bool, Item]], target: float) -> float:
-    """The lowest threshold at which at most `target` of the answers given are wrong."""
-    best = 1.0
-    answered = wrong = 0
-    for probability, right, _ in sorted(tops, key=lambda t: -t[0]):
-        answered += 1
-        wrong += not right
-        if wrong / answered <= target:
-            best = probability
-    return best
+def _standing(ex: Example, scores: list[float], semantic: bool) -> tuple[list[float], bool]:
+    """The confidence model's inputs for one question, and whether its best candidate is right."""
+    if not scores:
+        return [-10.0, 0.0, 0.0, 0.0, 0.0], False
+    lexical = [row[FEATURES.index("bm25")] for row in ex.rows]
+    similarity = [row[FEATURES.index("semantic")] if semantic else 0.0 for row in ex.rows]
+    blank = Model({}, 0.0, {}, 0.0, 0.5)
+    standing = blank.standing(scores, [hash(a) for a in ex.articles], lexical, similarity)
+    best = max(range(len(scores)), key=scores.__getitem__)
+    return [standing[name] for name in CONFIDENCE_FEATURES], bool(ex.labels[best])
 
 
 def _folds(exs: list[Example]) -> list[int]:
-    """A fold number per question, whole articles together."""
-    articles = sorted({ex.item.source[0] if ex.item.source else ex.item.id for ex in exs})
+    """A fold number per question, the questions of one article together."""
+    def key(ex: Example) -> str:
+        return ex.item.source[0] if ex.item.source else f"{ex.item.file}:{ex.item.id}"
+
+    articles = sorted({key(ex) for ex in exs})
     fold_of = {a: i % FOLDS for i, a in enumerate(articles)}
-    return [fold_of[ex.item.source[0] if ex.item.source else ex.item.id] for ex in exs]
+    return [fold_of[key(ex)] for ex in exs]
 
 
-def cross_validated(train: list[Example], c: float) -> list[tuple[float, bool, Item]]:
+def cross_validated(train: list[Example], columns: list[int], c: float) -> list[tuple[list[float], bool, Item]]:
+    """For each question, the best candidate's standing and rightness under a model fitted without its article."""
     folds = _folds(train)
-    tops: list[tuple[float, bool, Item] | None] = [None] * len(train)
+    out: list[tuple[list[float], bool, Item] | None] = [None] * len(train)
     for k in sorted(set(folds)):
         inside = [ex for ex, f in zip(train, folds, strict=True) if f != k]
-        outside = [(i, ex) for i, (ex, f) in enumerate(zip(train, folds, strict=True)) if f == k]
         if not any(any(ex.labels) for ex in inside):
             continue
-        model, np = _fit(inside, c)
-        for (i, _), top in zip(outside, _tops(model, np, [ex for _, ex in outside]), strict=True):
-            tops[i] = top
-    return [t for t in tops if t is not None]
+        fitted = _Fitted(inside, columns, c)
+        for i, (ex, f) in enumerate(zip(train, folds, strict=True)):
+            if f == k:
+                out[i] = (*_standing(ex, fitted.scores(ex), FEATURES.index("semantic") in columns), ex.item)
+    return [t for t in out if t is not None]
 
 
-def summary(tops: list[tuple[float, bool, Item]], threshold: float) -> dict[str, float]:
-    right = sum(1 for p, ok, item in tops if p >= threshold and ok and item.answerable)
-    wrong = sum(1 for p, ok, item in tops if p >= threshold and not ok)
-    oos = sum(1 for _, _, item in tops if not item.answerable)
-    oos_abstained = sum(1 for p, _, item in tops if not item.answerable and p < threshold)
-    answered = right + wrong
-    return {"questions": len(tops), "right": right, "wrong": wrong, "out_of_scope_abstained": oos_abstained, "out_of_scope": oos,
-            "score": round((right + oos_abstained) / max(len(tops), 1), 3), "wrong_rate": round(wrong / answered, 3) if answered else 0.0,
-            "top1": round(sum(1 for _, ok, item in tops if ok and item.answerable) / max(len(tops) - oos, 1), 3)}
+def choose_threshold(confidences: list[float], rights: list[bool], target: float) -> float:
+    """The lowest threshold at which at most `target` of the answers given are wrong."""
+    best = 1.0
+    answered = wrong = 0
+    for confidence, right in sorted(zip(confidences, rights, strict=True), key=lambda t: -t[0]):
+        answered += 1
+        wrong += not right
+        if wrong / answered <= target:
+            best = confidence
+    return best
+
+
+def summary(confidences: list[float], rights: list[bool], items: list[Item], threshold: float) -> dict[str, float]:
+    given = [(c >= threshold, ok, item) for c, ok, item in zip(confidences, rights, items, strict=True)]
+    right = sum(1 for a, ok, item in given if a and ok and item.answerable)
+    wrong = sum(1 for a, ok, _ in given if a and not ok)
+    oos = sum(1 for _, _, item in given if not item.answerable)
+    oos_abstained = sum(1 for a, _, item in given if not item.answerable and not a)
+    answerable = len(given) - oos
+    return {
+        "questions": len(given), "right": right, "wrong": wrong, "out_of_scope_abstained": oos_abstained, "out_of_scope": oos,
+        "score": round((right + oos_abstained) / max(len(given), 1), 3), "wrong_rate": round(wrong / max(right + wrong, 1), 3),
+        "top1": round(sum(1 for _, ok, item in given if ok and item.answerable) / max(answerable, 1), 3),
+    }
+
+
+def _fit_model(train: list[Example], columns: list[int], target: float, report: list[str]) -> Model:
+    import numpy as np
+    from sklearn.linear_model import LogisticRegression
+
+    trials = []
+    for c in C_GRID:
+        tops = cross_validated(train, columns, c)
+        top1 = sum(1 for _, ok, item in tops if ok and item.answerable) / max(sum(1 for *_, item in tops if item.answerable), 1)
+        trials.append((top1, -c, c, tops))
+        report.append(f"  C={c:<5} cross-validated: the best candidate is right for {top1:.1%} of answerable questions")
+    _, _, c, tops = max(trials, key=lambda t: t[:2])
+    x = np.array([s for s, _, _ in tops])
+    y = np.array([ok for _, ok, _ in tops])
+    confidence = LogisticRegression(C=1.0, max_iter=1000).fit(x, y)
+    confidences = [float(p) for p in confidence.predict_proba(x)[:, 1]]
+    threshold = choose_threshold(confidences, list(y), target)
+    stats = summary(confidences, list(y), [item for *_, item in tops], threshold)
+    report.append(f"  chose C={c}; threshold {threshold:.3f}: cross-validated score {stats['score']:.3f}, "
+                  f"wrong-answer rate {stats['wrong_rate']:.1%}")
+    weights, bias = _Fitted(train, columns, c).weights()
+    info = {"fitted": dt.date.today().isoformat(), "questions": len(train), "candidates": sum(len(ex.rows) for ex in train),
+            "C": c, "target_wrong_rate": target, "cross_validated": stats}
+    return Model(
+        weights=weights, bias=bias,
+        confidence_weights={n: float(w) for n, w in zip(CONFIDENCE_FEATURES, confidence.coef_[0], strict=True)},
+        confidence_bias=float(confidence.intercept_[0]), threshold=threshold, info=info,
+    )
 
 
 def fit(engine: Engine, train_items: list[Item], target: float = 0.05) -> tuple[Ranker, list[str]]:
-    """Fitted weights and threshold, and lines reporting how they were chosen."""
+    """Fitted models and thresholds, and lines reporting how they were chosen."""
     train = examples(engine, train_items)
     if not any(any(ex.labels) for ex in train):
         raise ValueError("no training question has a right candidate: are the articles loaded?")
-    report = []
-    results = []
-    for c in C_GRID:
-        tops = cross_validated(train, c)
-        threshold = choose_threshold(tops, target)
-        stats = summary(tops, threshold)
-        results.append((stats["score"], stats["top1"], -c, c, threshold, stats))
-        report.append(f"  C={c:<5} cross-validated: top-1 right {stats['top1']:.3f}, score {stats['score']:.3f} "
-                      f"at threshold {threshold:.3f} (wrong-answer rate {stats['wrong_rate']:.1%})")
-    _, _, _, c, threshold, stats = max(results, key=lambda r: r[:3])
-    model, _ = _fit(train, c)
-    scaler, logistic = model.steps[0][1], model.steps[1][1]
-    weights = {name: float(w / s) for name, w, s in zip(FEATURES, logistic.coef_[0], scaler.scale_, strict=True)}
-    bias = float(logistic.intercept_[0] - sum(w * m / s for w, m, s in zip(logistic.coef_[0], scaler.mean_, scaler.scale_, strict=True)))
-    info = {
-        "fitted": dt.date.today().isoformat(), "questions": len(train), "candidates": sum(len(ex.rows) for ex in train),
-        "C": c, "target_wrong_rate": target, "cross_validated": stats, "encoder": getattr(engine.encoder, "name", None),
-    }
-    report.append(f"chose C={c}, threshold {threshold:.3f}")
-    return Ranker(weights=weights, bias=bias, threshold=threshold, info=info), report
+    report: list[str] = []
+    models = {}
+    variants = [("lexical", [i for i, name in enumerate(FEATURES) if name not in SEMANTIC_FEATURES])]
+    if engine.encoder is not None:
+        variants.append(("semantic", list(range(len(FEATURES)))))
+    for name, columns in variants:
+        report.append(f"{name} evidence:")
+        models[name] = _fit_model(train, columns, target, report)
+        if name == "semantic":
+            models[name].info["encoder"] = engine.encoder.name
+    return Ranker(models), report

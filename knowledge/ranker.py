@@ -1,17 +1,24 @@
-"""Weigh a candidate's evidence: a logistic regression fitted on real questions.
+"""Weigh the evidence: two small logistic regressions fitted on real questions.
+
+1. The candidate model scores each candidate from its features
+   (`features.FEATURES`); the highest score is the answer to consider.
+2. The confidence model turns the best candidate's standing (its score, its
+   lead over the runner-up and over the best of any other story, whether the
+   lexical and the semantic evidence agree on it) into the probability that it
+   is right. The bot answers only when that probability reaches the threshold,
+   chosen on the training questions for a low rate of wrong answers.
 
 The weights are data, not code: `knowledge/data/ranker.json`, written by
-`strikebot fit` (see `knowledge.fit`). The combined score is the estimated
-probability that the candidate is a right answer; the bot answers only above
-the threshold stored with the weights, chosen on the training questions for a
-low rate of wrong answers.
+`strikebot fit` (see `knowledge.fit`). It holds one pair of models for
+lexical evidence only and one for lexical plus semantic similarity; the engine
+uses the pair that matches how it runs.
 """
 
 from __future__ import annotations
 
 import json
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,6 +26,8 @@ from typing import Any
 from knowledge.features import FEATURES
 
 MODEL_PATH = Path(__file__).resolve().parent / "data" / "ranker.json"
+# What the confidence model reads of the best candidate.
+CONFIDENCE_FEATURES = ("top", "margin", "story_margin", "agrees_lexical", "agrees_semantic")
 
 
 class ModelError(ValueError):
@@ -26,33 +35,94 @@ class ModelError(ValueError):
 
 
 @dataclass(frozen=True)
-class Ranker:
+class Model:
+    """A candidate model and a confidence model, for one way of running."""
+
     weights: dict[str, float]
     bias: float
+    confidence_weights: dict[str, float]
+    confidence_bias: float
     threshold: float
     info: dict[str, Any] = field(default_factory=dict)  # how and on what it was fitted
 
-    def probability(self, features: Mapping[str, float]) -> float:
-        z = self.bias + sum(w * features.get(name, 0.0) for name, w in self.weights.items())
-        if z < -30:
-            return 0.0
-        return 1.0 / (1.0 + math.exp(-z))
+    def score(self, features: Mapping[str, float]) -> float:
+        """The candidate's score (a log-odds)."""
+        return self.bias + sum(w * features.get(name, 0.0) for name, w in self.weights.items())
+
+    def standing(self, scores: Sequence[float], stories: Sequence[int], lexical: Sequence[float], semantic: Sequence[float]) -> dict[str, float]:
+        """The best candidate's standing among all of them (the candidates in any order)."""
+        best = max(range(len(scores)), key=scores.__getitem__)
+        others = [s for i, s in enumerate(scores) if i != best]
+        other_stories = [s for i, s in enumerate(scores) if stories[i] != stories[best]]
+        return {
+            "top": scores[best],
+            "margin": scores[best] - max(others, default=scores[best] - 5.0),
+            "story_margin": scores[best] - max(other_stories, default=scores[best] - 5.0),
+            "agrees_lexical": float(_argmax(lexical) == best),
+            "agrees_semantic": float(any(semantic) and _argmax(semantic) == best),
+        }
+
+    def confidence(self, standing: Mapping[str, float]) -> float:
+        """The probability that the best candidate is right."""
+        return _sigmoid(self.confidence_bias + sum(w * standing.get(name, 0.0) for name, w in self.confidence_weights.items()))
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "weights": {k: round(v, 6) for k, v in self.weights.items()}, "bias": round(self.bias, 6),
+            "confidence_weights": {k: round(v, 6) for k, v in self.confidence_weights.items()},
+            "confidence_bias": round(self.confidence_bias, 6), "threshold": round(self.threshold, 4), "info": self.info,
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Model:
+        model = cls(
+            weights={str(k): float(v) for k, v in data["weights"].items()}, bias=float(data["bias"]),
+            confidence_weights={str(k): float(v) for k, v in data["confidence_weights"].items()},
+            confidence_bias=float(data["confidence_bias"]), threshold=float(data["threshold"]), info=dict(data.get("info", {})),
+        )
+        unknown = (set(model.weights) - set(FEATURES)) | (set(model.confidence_weights) - set(CONFIDENCE_FEATURES))
+        if unknown:
+            raise ModelError(f"weights for features this engine does not compute: {', '.join(sorted(unknown))}; run `strikebot fit`")
+        return model
+
+
+@dataclass(frozen=True)
+class Ranker:
+    """The fitted models: "lexical" (always), and "semantic" (when fitted with the extra)."""
+
+    models: dict[str, Model]
+
+    def model(self, semantic: bool) -> Model:
+        return self.models["semantic"] if semantic and "semantic" in self.models else self.models["lexical"]
 
     @classmethod
     def load(cls, path: Path = MODEL_PATH) -> Ranker:
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
-            weights = {str(k): float(v) for k, v in data["weights"].items()}
-            ranker = cls(weights=weights, bias=float(data["bias"]), threshold=float(data["threshold"]), info=dict(data.get("info", {})))
-        except (OSError, ValueError, KeyError, TypeError) as error:
+            models = {name: Model.from_json(value) for name, value in data["models"].items()}
+        except (OSError, ValueError, KeyError, TypeError, AttributeError) as error:
             raise ModelError(f"cannot read the ranker's weights from {path}: {error}") from None
-        unknown = set(weights) - set(FEATURES)
-        if unknown:
-            raise ModelError(f"{path} has weights for features this engine does not compute: {', '.join(sorted(unknown))}; run `strikebot fit`")
-        return ranker
+        if "lexical" not in models:
+            raise ModelError(f"{path} has no lexical model; run `strikebot fit`")
+        return cls(models)
+
+    @classmethod
+    def untrained(cls) -> Ranker:
+        """Equal weights and a middling threshold: for computing features before a fit."""
+        blank = Model(weights={}, bias=0.0, confidence_weights={}, confidence_bias=0.0, threshold=0.5)
+        return cls({"lexical": blank})
 
     def save(self, path: Path = MODEL_PATH) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
-        data = {"weights": {k: round(v, 6) for k, v in self.weights.items()}, "bias": round(self.bias, 6),
-                "threshold": round(self.threshold, 4), "info": self.info}
-        path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        data = {"models": {name: model.as_json() for name, model in self.models.items()}}
+        path.write_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def _argmax(values: Sequence[float]) -> int:
+    return max(range(len(values)), key=values.__getitem__) if values else -1
+
+
+def _sigmoid(z: float) -> float:
+    if z < -30:
+        return 0.0
+    return 1.0 / (1.0 + math.exp(-z))

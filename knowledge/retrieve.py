@@ -16,7 +16,7 @@ from knowledge.store import Store
 from knowledge.text import content_stems
 
 SHORTLIST = 60  # sentences sharing the question's words
-TOP_STORIES = 3  # stories whose every sentence is a candidate
+TOP_STORIES = 5  # stories whose every sentence is a candidate
 STORY_SENTENCES = 80  # at most this many sentences of each
 
 
