@@ -16,6 +16,7 @@ import re
 import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -152,14 +153,33 @@ def judge(item: Item, answer: Answer) -> tuple[bool, str]:
     path = answer.source.path if answer.source else None
     if not path:
         return False, "no source file"
-    file = Path(path) if Path(path).is_absolute() else PROJECT_ROOT / path
+    file = resolve(path)
     if not file.is_file():
         return False, f"no source file {path!r}"
     if len(answer.evidence) < 8 or norm(answer.evidence) not in norm(file.read_text(encoding="utf-8")):
         return False, f"evidence is not verbatim in {path}"
-    if file.name not in item.source:
+    if file_names(str(file)).isdisjoint(item.source):
         return False, f"cited {file.name}, expected one of {list(item.source)}"
     return True, ""
+
+
+@lru_cache(maxsize=1024)
+def file_names(path: str) -> frozenset[str]:
+    """The names an article file goes by: its own, and the original file its header names."""
+    names = {Path(path).name}
+    try:
+        head = Path(path).read_text(encoding="utf-8")[:2000]
+    except (OSError, UnicodeDecodeError):
+        return frozenset(names)
+    match = re.search(r"^original_file:\s*(\S+)\s*$", head, re.MULTILINE)
+    if match:
+        names.add(match.group(1))
+    return frozenset(names)
+
+
+def resolve(path: str) -> Path:
+    """An article's stored path as a file: bundled ones are stored relative to the project."""
+    return Path(path) if Path(path).is_absolute() else PROJECT_ROOT / path
 
 
 def run(ask: Any, items: list[Item]) -> list[Outcome]:

@@ -26,7 +26,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from knowledge.answer import Engine
-from knowledge.evaluate import Item, holds_expected
+from knowledge.evaluate import Item, file_names, holds_expected
+from knowledge.evaluate import resolve as _resolve
 from knowledge.features import FEATURES, Candidate, vector
 from knowledge.ranker import CONFIDENCE_FEATURES, Model, Ranker
 
@@ -62,7 +63,10 @@ def _file_name(engine: Engine, candidate: Candidate) -> str:
 
 
 def _right(engine: Engine, item: Item, candidate: Candidate) -> bool:
-    return holds_expected(item, candidate.row["text"]) and _file_name(engine, candidate) in item.source
+    if candidate.is_fact or not holds_expected(item, candidate.row["text"]):
+        return False
+    article = engine.article(candidate.row["article_id"])
+    return article is not None and not file_names(str(_resolve(article.path))).isdisjoint(item.source)
 
 
 class _Fitted:
