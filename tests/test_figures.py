@@ -24,6 +24,32 @@ from knowledge.figures import find_figures
         ("The plan will cost \u20ac1.2bn.", "\u20ac1.2bn", "money"),
         ("Drivers will walk out on 14 March 2024, the union said.", "14 March 2024", "date"),
         ("The offer expires on 1 June.", "1 June", "date"),
+        # Months and weekdays alone, times of day, holidays
+        ("The walkout could begin in March, organisers warned.", "March", "date"),
+        ("Ballots must be returned by Friday.", "Friday", "date"),
+        ("Talks broke up late Tuesday night.", "Tuesday night", "date"),
+        ("The vote closes Monday, Oct. 3, at noon.", "Monday, Oct. 3", "date"),
+        ("The vote closes Monday, Oct. 3, at noon.", "noon", "date"),
+        ("Pickets go up at 6 a.m. outside the depot.", "6 a.m.", "date"),
+        ("The lockout ends at 12:01 a.m. PT on Saturday.", "12:01 a.m. PT", "date"),
+        ("The crews will stay out through Christmas Eve.", "Christmas Eve", "date"),
+        # Multiples
+        ("Managers got three times as many bonus days as cleaners.", "three times as many", "multiple"),
+        ("Rents have doubled since the last contract.", "doubled", "multiple"),
+        ("The fund pays twice the old rate.", "twice", "multiple"),
+        ("Complaints saw a fourfold rise.", "fourfold", "multiple"),
+        # Numbers in words
+        ("Some twenty-five porters signed the letter.", "twenty-five", "count"),
+        ("Eleven depots closed; a dozen drivers quit.", "Eleven", "count"),
+        ("Eleven depots closed; a dozen drivers quit.", "a dozen", "count"),
+        ("Hundreds of cleaners marched.", "Hundreds", "count"),
+        ("The plan was worth two billion dollars.", "two billion dollars", "money"),
+        # Ranges
+        ("Raises of 12.5% to 16% were offered.", "12.5% to 16%", "percent"),
+        ("Classes of between 30 and 40 pupils are common.", "between 30 and 40", "count"),
+        ("Hourly pay of $21-$23 was proposed.", "$21-$23", "money"),
+        ("It asked for 20 to 25 percent more.", "20 to 25 percent", "percent"),
+        ("The stoppage lasted three or four weeks.", "three or four weeks", "duration"),
     ],
 )
 def test_each_kind_of_figure(sentence, text, kind):
@@ -36,6 +62,23 @@ def test_each_kind_of_figure(sentence, text, kind):
 def test_what_a_figure_measures():
     (figure,) = find_figures("Nearly 2,000 striking nurses marched.")
     assert figure.measure == "striking nurses"
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Members may vote again.",  # the verb, not the month
+        "April Moreno chairs the branch.",  # a first name, not the month
+        "A steward said one of the vans was late.",  # "a" and "one" alone are not counts
+        "It took an hour and a year.",
+    ],
+)
+def test_words_that_only_look_like_figures(sentence):
+    assert find_figures(sentence) == []
+
+
+def test_the_month_may_after_a_preposition():
+    assert [f.text for f in find_figures("The pact ends in May.")] == ["May"]
 
 
 def test_a_numbered_title_is_not_a_count():
