@@ -60,6 +60,7 @@ _PLACE_RE = re.compile(r"\b(?:at|in|outside|inside|near|across|on)\s+(?:the\s+)?
 _CAUSAL_RE = re.compile(r"\b(?:because|reason|since|so that|in order to|due to|why|cause|aim|designed to|over|amid|after|demand|seek)\b", re.IGNORECASE)
 KIND_FAMILY: dict[str, set[str]] = {
     "count": {"count", "ordinal"}, "date": {"date"}, "duration": {"duration"}, "percent": {"percent"}, "money": {"money"},
+    "multiple": {"multiple", "ordinal"},
 }
 
 
@@ -317,7 +318,7 @@ def _measures_asked(figure: dict[str, Any], question: Question) -> bool:
 
 def _pick_figure(figures: list[dict[str, Any]], question: Question, wants: Iterable[str]) -> dict[str, Any]:
     """The figure whose measure and kind best fit the question."""
-    order = ["percent", "money", "duration", "date", "count"]
+    order = ["percent", "money", "duration", "date", "count", "multiple"]
     question_terms = {t.stem for t in question.terms}
     wants = list(wants)
 

@@ -23,6 +23,7 @@ _FIGURE_INTENTS: list[tuple[str, re.Pattern[str]]] = [
     ("percent", re.compile(r"\b(?:what|which) (?:percentage|percent|share|proportion|fraction)\b|\bpercent(?:age)?\b|\bhow many percent|\bhow much of\b|%|\bhow (?:high|big|large)\b")),
     ("money", re.compile(r"\bhow much\b(?! (?:time|longer))|\bcost\b|\bworth\b|\bdollars?\b|\bhow (?:big|large|high)\b|\bamount\b|\bprice\b")),
     ("count", re.compile(r"\bhow many\b|\bnumber of\b|\bhow (?:big|large|high)\b|\bturnout\b|\brecord\b|\bwhat (?:day|week|round) of\b")),
+    ("multiple", re.compile(r"\bhow many times\b|\btimes (?:as|more)\b|\bdoubled?\b|\btripled?\b")),
     ("date", re.compile(r"\bwhen\b|\bwhat (?:date|day|year|time|month)\b|\bwhich (?:date|day|year|month)\b|\bsince when\b|\bdeadline\b|\bexpire|\bexpiry\b")),
     ("duration", re.compile(r"\bhow long\b|\bhow many (?:years|months|weeks|days|hours)\b|\bwhat term\b|\blengths?\b|\bduration\b")),
 ]
