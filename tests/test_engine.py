@@ -1,0 +1,127 @@
+"""The engine's stages, the fitted weights, and the measuring loop (`strikebot eval` / `fit`)."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from knowledge import features
+from knowledge.answer import Engine
+from knowledge.ranker import MODEL_PATH, Model, ModelError, Ranker
+from knowledge.search import Vocabulary, analyse
+from knowledge.text import content_stems
+
+ROOT = Path(__file__).resolve().parent.parent
+ENGINE_DATA = Path(__file__).parent / "data" / "engine"
+
+
+def vocabulary(*sentences: str) -> Vocabulary:
+    counts: dict[str, int] = {}
+    for sentence in sentences:
+        for term in set(content_stems(sentence)):
+            counts[term] = counts.get(term, 0) + 1
+    return Vocabulary(counts, len(sentences))
+
+
+SENTENCES = (
+    "The nurses voted to strike on Monday.",
+    "The hospital offered nurses a raise of 11%.",
+    "Picket lines formed at the hospital entrances.",
+    "The union president said the offer was an insult.",
+)
+
+
+def test_coverage_counts_the_question_words_a_sentence_holds():
+    vocab = vocabulary(*SENTENCES)
+    question = analyse("What raise did the hospital offer the nurses?", vocab)
+    full, _ = features.coverage(question, set(content_stems(SENTENCES[1])))
+    partial, _ = features.coverage(question, set(content_stems(SENTENCES[2])))
+    assert full == pytest.approx(1.0)
+    assert 0 < partial < full
+
+
+def test_bm25_and_proximity_prefer_the_sentence_holding_the_words_together():
+    vocab = vocabulary(*SENTENCES)
+    question = analyse("hospital raise nurses", vocab)
+    close, far = content_stems(SENTENCES[1]), content_stems("The hospital is big and the nurses are tired; a raise came later.")
+    assert features.bm25(question, close, vocab, 6) > 0
+    assert features.proximity(question, close) > features.proximity(question, far)
+
+
+def test_every_feature_is_computed_for_every_candidate(engine):
+    ranked = engine.rank("What percentage of members voted to authorize a strike?")
+    assert ranked
+    for candidate in ranked:
+        assert set(candidate.features) == set(features.FEATURES)
+    assert [c.score for c in ranked] == sorted((c.score for c in ranked), reverse=True)
+
+
+def test_the_weights_file_round_trips_and_refuses_unknown_features(tmp_path):
+    ranker = Ranker.load()
+    copy = tmp_path / "ranker.json"
+    ranker.save(copy)
+    assert Ranker.load(copy) == ranker
+    data = json.loads(copy.read_text())
+    data["models"]["lexical"]["weights"]["no_such_feature"] = 1.0
+    copy.write_text(json.dumps(data))
+    with pytest.raises(ModelError, match="no_such_feature"):
+        Ranker.load(copy)
+    copy.write_text("{not json")
+    with pytest.raises(ModelError):
+        Ranker.load(copy)
+
+
+def test_the_shipped_confidence_rises_with_the_best_candidates_lead():
+    model: Model = Ranker.load(MODEL_PATH).model(semantic=False)
+    narrow = model.confidence(model.standing([1.0, 0.9], [1, 2], [0.5, 0.6], [0.0, 0.0]))
+    wide = model.confidence(model.standing([3.0, -1.0], [1, 2], [0.6, 0.5], [0.0, 0.0]))
+    assert wide > narrow
+    assert 0.0 <= narrow <= 1.0 and 0.0 <= wide <= 1.0
+
+
+def test_the_story_counts_a_question_about_one_strike_is_answered_from_its_story(store):
+    for name in ("transit-strike.txt", "hospital-strike.txt", "bakery-strike.txt"):
+        store.ingest_file(ENGINE_DATA / name)
+    engine = Engine(store)
+    ranked = engine.rank("How big a raise did the hospital offer the Lakeshore nurses?")
+    assert engine.article(ranked[0].row["article_id"]).title.startswith("Nurses at Lakeshore General")
+    assert "11%" in ranked[0].row["text"]
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "bot", *args], capture_output=True, text=True, cwd=ROOT, timeout=600)
+
+
+def test_eval_prints_the_figures_per_set_and_the_misses():
+    run = run_cli("eval", str(ENGINE_DATA / "questions.jsonl"), "--articles", str(ENGINE_DATA), "-v")
+    assert run.returncode == 0, run.stderr
+    lines = run.stdout.splitlines()
+    overall = next(line for line in lines if line.startswith("all "))
+    assert "right" in overall and "abstained" in overall and "score" in overall and "wrong-answer rate" in overall
+    assert any(line.startswith("split train") for line in lines)
+    assert any(line.startswith("split validation") for line in lines)
+    right = int(overall.split("right")[1].split("/")[0])
+    misses = sum(1 for line in lines if line.startswith("MISS "))
+    oos_abstained = int(overall.split("out-of-scope abstained")[1].split("/")[0])
+    assert right + oos_abstained + misses == 15
+
+
+def test_eval_refuses_a_missing_question_file_politely():
+    run = run_cli("eval", "no-such-questions.jsonl")
+    assert run.returncode == 2
+    assert "cannot read" in run.stderr and "Traceback" not in run.stderr
+
+
+def test_fit_writes_weights_the_engine_loads_and_reports_held_out_figures(tmp_path):
+    out = tmp_path / "ranker.json"
+    run = run_cli("fit", str(ENGINE_DATA / "questions.jsonl"), "--articles", str(ENGINE_DATA), "--out", str(out))
+    assert run.returncode == 0, run.stderr
+    assert "split validation" in run.stdout
+    ranker = Ranker.load(out)
+    lexical = ranker.model(semantic=False)
+    assert set(lexical.weights) <= set(features.FEATURES)
+    assert 0.0 < lexical.threshold <= 1.0
+    lines = (ENGINE_DATA / "questions.jsonl").read_text().splitlines()
+    assert lexical.info["questions"] == sum(1 for line in lines if json.loads(line)["split"] == "train")
