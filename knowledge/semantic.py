@@ -118,7 +118,7 @@ def locate(setting: str | None = None, *, sha256: str | None = None) -> ModelSou
     value = setting_value(setting)
     pinned_override = sha256 if sha256 is not None else os.environ.get(SHA256_SETTING, "").strip().lower() or None
     path = Path(value).expanduser()
-    if os.sep in value or value.startswith(".") or path.is_dir():
+    if _names_folder(value):
         if not path.is_dir():
             raise ModelError(f"{MODEL_SETTING}={value!r} is not a folder")
         if pinned_override:
@@ -223,13 +223,13 @@ class BertEncoder:
         self.tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
         self.tokenizer.enable_truncation(self.max_tokens)
         self.tokenizer.no_padding()
-        # One BLAS thread: on a shared 2-core machine, two threads make the small products of a single
-        # question up to 20 times slower whenever the other core is busy, and the background
-        # embedding leaves a core to the bot.
+        # BLAS threads: a few texts (a question) always get one, because on a shared 2-core machine two
+        # threads make such small products up to 20 times slower whenever the other core is busy.
+        # Batches get `blas_threads` (the bot sets 1, to leave a core to answering).
         from threadpoolctl import ThreadpoolController
 
         self._threads = ThreadpoolController()
-        self.blas_threads = 1
+        self.blas_threads = max(1, min(2, os.cpu_count() or 1))
 
     def encode(self, texts: Sequence[str], batch: int = 32) -> np.ndarray:
         """Unit-length float32 vectors, one row per text, in the order given."""
@@ -238,7 +238,7 @@ class BertEncoder:
         result = np.zeros((len(texts), self.dim), dtype=np.float32)
         if not texts:
             return result
-        with self._threads.limit(limits=self.blas_threads, user_api="blas"):
+        with self._threads.limit(limits=self.blas_threads if len(texts) >= 8 else 1, user_api="blas"):
             return self._encode(texts, result, batch)
 
     def _encode(self, texts: Sequence[str], result: np.ndarray, batch: int) -> np.ndarray:
@@ -321,31 +321,45 @@ def _gelu(x: np.ndarray) -> np.ndarray:
     return np.float32(0.5) * x * (np.float32(1.0) + np.copysign(erf, x))
 
 
-def load_encoder(setting: str | None = None, *, sha256: str | None = None) -> BertEncoder | None:
-    """The configured encoder, or None (logged at INFO) when embeddings are off or the extra is not installed.
+def unavailable_reason(setting: str | None = None) -> str | None:
+    """Why no encoder would load (off, the extra not installed, no model found), or None if one would.
 
-    A model that is configured but broken (a weights file that is not the pinned
-    one, a folder without the files) raises ModelError: that is a mistake to fix,
-    not a reason to carry on quietly.
+    A model that is configured but broken is not a reason but an error: `load_encoder` raises it.
     """
     value = setting_value(setting)
     if value.lower() in DISABLED:
-        log.info("semantic similarity off (%s=%s): lexical matching only", MODEL_SETTING, value)
-        return None
+        return f"turned off ({MODEL_SETTING}={value})"
     missing = runtime_missing()
     if missing:
-        log.info("semantic similarity unavailable (%s not installed; pip install '.[semantic]'): lexical matching only", ", ".join(missing))
+        return f"{', '.join(missing)} not installed (pip install '.[semantic]')"
+    if _names_folder(value):
         return None
     try:
-        source = locate(value, sha256=sha256)
-    except ChecksumError:
-        raise
+        locate(value)
     except ModelError as error:
-        if os.sep in value or Path(value).expanduser().is_dir():
-            raise  # a folder was named on purpose: say what is wrong with it
-        log.info("semantic similarity unavailable (%s): lexical matching only", error)
+        return str(error)
+    return None
+
+
+def _names_folder(value: str) -> bool:
+    return os.sep in value or value.startswith(".") or Path(value).expanduser().is_dir()
+
+
+def load_encoder(setting: str | None = None, *, sha256: str | None = None) -> BertEncoder | None:
+    """The configured encoder, or None (logged at INFO) when embeddings are off, the extra is not
+    installed or the named model is not to be found here; the engine then answers lexically.
+
+    A model that is there but wrong (weights that are not the pinned ones, a
+    folder without the files) raises ModelError: that is a mistake to fix, not
+    a reason to carry on quietly.
+    """
+    value = setting_value(setting)
+    reason = unavailable_reason(value)
+    if reason is not None:
+        log.info("semantic similarity off: %s; lexical matching only", reason)
         return None
     started = time.perf_counter()
+    source = locate(value, sha256=sha256)
     encoder = BertEncoder(source)
     log.info(
         "semantic similarity on: %s from %s (%s), loaded in %.2f s", encoder.name, source.folder, source.origin, time.perf_counter() - started
@@ -358,7 +372,7 @@ class VectorStore(Protocol):
 
     def pending_vector_sentences(self, model: str, limit: int) -> list[tuple[int, str]]: ...
 
-    def save_vectors(self, model: str, rows: Sequence[tuple[int, np.ndarray]]) -> int: ...
+    def save_vectors(self, model: str, rows: Sequence[tuple[int, np.ndarray]], texts: Sequence[str] | None = None) -> int: ...
 
 
 def embed_pending(
@@ -379,9 +393,12 @@ def embed_pending(
         rows = store.pending_vector_sentences(encoder.name, size)
         if not rows:
             break
-        vectors = encoder.encode([text for _, text in rows])
-        store.save_vectors(encoder.name, [(sentence_id, vector) for (sentence_id, _), vector in zip(rows, vectors, strict=True)])
-        done += len(rows)
+        texts = [text for _, text in rows]
+        vectors = encoder.encode(texts)
+        saved = store.save_vectors(encoder.name, [(sentence_id, vector) for (sentence_id, _), vector in zip(rows, vectors, strict=True)], texts)
+        if not saved:
+            break  # every one changed under us: leave them to the next run rather than loop
+        done += saved
         if progress is not None:
             progress(done)
     return done
