@@ -315,6 +315,7 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--sizes", default="1000,10000,100000", help="comma-separated sentence counts (0: bundled articles only)")
     bench.add_argument("--out", type=Path, default=PROJECT_ROOT / "bench")
     bench.add_argument("--no-burst", action="store_true", help="skip the 200 concurrent /ask burst")
+    bench.add_argument("--embed-sample", type=int, default=3000, help="sentences to embed for the embedding rate (0: skip)")
     bench.set_defaults(func=cmd_bench)
     return parser
 

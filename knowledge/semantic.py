@@ -100,8 +100,8 @@ class ModelSource:
 
 def setting_value(setting: str | None = None) -> str:
     """The configured model: the argument, else the environment, else the default."""
-    value = setting if setting is not None else os.environ.get(MODEL_SETTING, DEFAULT_MODEL)
-    return value.strip()
+    value = setting if setting is not None else os.environ.get(MODEL_SETTING, "")
+    return value.strip() or DEFAULT_MODEL  # empty (as in .env.example) is the default
 
 
 def is_disabled(setting: str | None = None) -> bool:

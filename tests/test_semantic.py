@@ -266,3 +266,9 @@ async def test_the_bot_says_when_it_answers_lexically(settings, caplog):
     with caplog.at_level(logging.INFO, logger="bot.client"):
         await bot.start_semantic()
     assert bot.encoder is None and "lexical matching only" in caplog.text
+
+
+def test_an_empty_setting_means_the_default(monkeypatch):
+    monkeypatch.setenv("STRIKEBOT_EMBED_MODEL", "")
+    assert semantic.setting_value(None) == MODEL
+    assert not semantic.is_disabled(None)
