@@ -370,7 +370,7 @@ def load_encoder(setting: str | None = None, *, sha256: str | None = None) -> Be
 class VectorStore(Protocol):
     """What embed_pending needs from the store."""
 
-    def pending_vector_sentences(self, model: str, limit: int) -> list[tuple[int, str]]: ...
+    def pending_vector_sentences(self, model: str, limit: int, after: int = 0) -> list[tuple[int, str]]: ...
 
     def save_vectors(self, model: str, rows: Sequence[tuple[int, np.ndarray]], texts: Sequence[str] | None = None) -> int: ...
 
@@ -387,18 +387,17 @@ def embed_pending(
     Each batch is read, encoded and saved on its own, so lexical answering and
     other writers go on between batches, and an interruption keeps what was done.
     """
-    done = 0
+    done = last = 0
     while limit is None or done < limit:
         size = batch if limit is None else min(batch, limit - done)
-        rows = store.pending_vector_sentences(encoder.name, size)
+        rows = store.pending_vector_sentences(encoder.name, size, after=last)
         if not rows:
             break
+        last = rows[-1][0]
         texts = [text for _, text in rows]
         vectors = encoder.encode(texts)
         saved = store.save_vectors(encoder.name, [(sentence_id, vector) for (sentence_id, _), vector in zip(rows, vectors, strict=True)], texts)
-        if not saved:
-            break  # every one changed under us: leave them to the next run rather than loop
-        done += saved
+        done += saved  # a sentence that changed meanwhile stays pending, for the next run
         if progress is not None:
             progress(done)
     return done

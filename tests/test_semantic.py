@@ -161,6 +161,7 @@ def test_vectors_are_stored_and_read_back_from_the_file(tmp_path, np):
         assert abs(float(np.linalg.norm(back[sentence_id])) - 1.0) < 1e-5
         assert float(back[sentence_id] @ vectors[i]) > 0.999  # int8 with a scale loses little
     assert [i for i, _ in reopened.pending_vector_sentences("m", 100)] == ids[3:]
+    assert [i for i, _ in reopened.pending_vector_sentences("other", 100, after=ids[1])] == ids[2:]
     # Another model's vectors do not count: its sentences are all pending, and saving replaces.
     assert len(reopened.pending_vector_sentences("other", 100)) == 4
     assert reopened.vectors("other", ids) == {}

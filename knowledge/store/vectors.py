@@ -51,17 +51,19 @@ def unpack_vector(blob: bytes) -> np.ndarray:
 class VectorsMixin(StoreBase):
     """Reading and writing sentence vectors."""
 
-    def pending_vector_sentences(self, model: str, limit: int) -> list[tuple[int, str]]:
-        """Up to `limit` sentences with no vector from `model`, oldest first, as (id, "<title>. <sentence>")."""
+    def pending_vector_sentences(self, model: str, limit: int, after: int = 0) -> list[tuple[int, str]]:
+        """Up to `limit` sentences with no vector from `model`, in id order from above `after`,
+        as (id, "<title>. <sentence>"). `after` lets a long run go on from where it was
+        instead of walking past every embedded sentence again (and holding the lock meanwhile)."""
         rows = self._rows(
             f"""
             select s.id, {_EMBED_TEXT} as text
             from sentences s join articles a on a.id = s.article_id
             left join sentence_vectors v on v.sentence_id = s.id
-            where v.sentence_id is null or v.model is not :model
+            where s.id > :after and (v.sentence_id is null or v.model is not :model)
             order by s.id limit :limit
             """,
-            {"model": model, "limit": limit},
+            {"model": model, "limit": limit, "after": after},
         )
         return [(int(row["id"]), str(row["text"])) for row in rows]
 
