@@ -73,7 +73,37 @@ def cmd_ingest(args: argparse.Namespace) -> int:
             failed += 1
             continue
         print(f"{result.status:8} {result.path}  (#{result.article_id}: {result.title})" + (f" - {result.reason}" if result.reason else ""))
+    if not args.no_embed and _embed(store, None, quiet_when_off=True) != 0:
+        return 1
     return 1 if failed else 0
+
+
+def _embed(store: Store, model: str | None, *, quiet_when_off: bool = False) -> int:
+    """Embed the sentences that have no vector yet; prints the count and the rate."""
+    import time
+
+    from knowledge import semantic
+
+    try:
+        encoder = semantic.load_encoder(model)
+    except semantic.ModelError as error:
+        print(f"embeddings: {error}", file=sys.stderr)
+        return 2
+    if encoder is None:
+        reason = semantic.unavailable_reason(model)
+        if not quiet_when_off:
+            print(f"embeddings: semantic similarity is off: {reason}", file=sys.stderr)
+        return 0 if quiet_when_off or semantic.is_disabled(model) else 1
+    started = time.perf_counter()
+    count = semantic.embed_pending(store, encoder)
+    seconds = time.perf_counter() - started
+    rate = f", {count / seconds:.0f} sentences/s" if count and seconds else ""
+    print(f"embedded {count} sentences with {encoder.name} in {seconds:.1f} s{rate}; {store.vector_count(encoder.name)} vectors in all")
+    return 0
+
+
+def cmd_embed(args: argparse.Namespace) -> int:
+    return _embed(Store(args.db), args.model)
 
 
 def cmd_chat(args: argparse.Namespace) -> int:
@@ -229,7 +259,12 @@ def build_parser() -> argparse.ArgumentParser:
     ing.add_argument("--outlet")
     ing.add_argument("--date", help="YYYY-MM-DD")
     ing.add_argument("--url")
+    ing.add_argument("--no-embed", action="store_true", help="skip embedding the new sentences (see `embed`)")
     ing.set_defaults(func=cmd_ingest)
+
+    emb = add("embed", "compute the sentence vectors not yet computed (needs the semantic extra)")
+    emb.add_argument("--model", default=None, help="a model name, a folder, or none (default: $STRIKEBOT_EMBED_MODEL or all-MiniLM-L6-v2)")
+    emb.set_defaults(func=cmd_embed)
 
     chat = add("chat", "an interactive console that answers questions")
     chat.add_argument("--guild", type=int, default=None, help=argparse.SUPPRESS)
@@ -280,6 +315,7 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--sizes", default="1000,10000,100000", help="comma-separated sentence counts (0: bundled articles only)")
     bench.add_argument("--out", type=Path, default=PROJECT_ROOT / "bench")
     bench.add_argument("--no-burst", action="store_true", help="skip the 200 concurrent /ask burst")
+    bench.add_argument("--embed-sample", type=int, default=3000, help="sentences to embed for the embedding rate (0: skip)")
     bench.set_defaults(func=cmd_bench)
     return parser
 

@@ -8,15 +8,19 @@ import sys
 import traceback
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
 from bot.config import Settings
+from knowledge import semantic
 from knowledge.answer import Engine
 from knowledge.store import Store
+
+if TYPE_CHECKING:
+    from knowledge.semantic import BertEncoder
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +51,10 @@ class StrikeBot(commands.Bot):
         self._work = asyncio.Semaphore(settings.max_concurrent)
         self._waiting = 0
         self.tree.on_error = self.on_tree_error
+        # Sentence embeddings (the semantic extra): loaded and computed in the background after start-up.
+        self.encoder: BertEncoder | None = None
+        self._embedding: asyncio.Task[None] | None = None
+        self._embed_again = False
 
     async def core(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
         """Run a core call off the event loop, a bounded number at a time; when too
@@ -61,6 +69,7 @@ class StrikeBot(commands.Bot):
             self._waiting -= 1
 
     async def setup_hook(self) -> None:
+        await self.start_semantic()
         for name in EXTENSIONS:
             try:
                 await self.load_extension(name)
@@ -72,6 +81,47 @@ class StrikeBot(commands.Bot):
             await self.tree.sync(guild=guild)
         else:
             await self.tree.sync()
+
+    async def start_semantic(self) -> None:
+        """Load the encoder off the event loop, say which way the bot answers, and embed what is pending."""
+        try:
+            self.encoder = await asyncio.to_thread(semantic.load_encoder, None)
+        except semantic.ModelError:
+            log.exception("the sentence-embedding model is misconfigured; answering lexically")
+            self.encoder = None
+        if self.encoder is None:
+            log.info("answering with lexical matching only (%s)", semantic.unavailable_reason(None) or "no encoder")
+            return
+        self.encoder.blas_threads = 1  # leave a core to answering
+        log.info("answering with semantic similarity (%s) and lexical matching", self.encoder.name)
+        self.schedule_embedding()
+
+    def schedule_embedding(self) -> None:
+        """Embed pending sentences in a thread, in the background; one run at a time (a request during a run queues one more)."""
+        if self.encoder is None:
+            return
+        if self._embedding is not None and not self._embedding.done():
+            self._embed_again = True
+            return
+        self._embedding = asyncio.get_running_loop().create_task(self._embed_pending(), name="embed-pending")
+
+    async def _embed_pending(self) -> None:
+        while self.encoder is not None:
+            self._embed_again = False
+            try:
+                count = await asyncio.to_thread(semantic.embed_pending, self.engine.store, self.encoder)
+            except Exception:
+                log.exception("embedding pending sentences failed; answering goes on lexically for them")
+                return
+            if count:
+                log.info("embedded %d sentences in the background", count)
+            if not self._embed_again:
+                return
+
+    async def wait_for_embedding(self) -> None:
+        """For tests and shutdown: until the background embedding has caught up."""
+        while self._embedding is not None and not self._embedding.done():
+            await self._embedding
 
     async def on_ready(self) -> None:
         log.info("logged in as %s (%s)", self.user, getattr(self.user, "id", "?"))

@@ -95,6 +95,33 @@ def news_ingest(megabytes: float = 2.0) -> dict[str, float]:
     return {"mb": size / 1e6, "mb_per_s": size / 1e6 / seconds, "articles_per_s": len(items) / seconds}
 
 
+def embedding(sample: int) -> dict[str, Any]:
+    """The semantic extra: how fast `sample` synthetic sentences are embedded and stored
+    (as `embed_pending` does it, "<headline>. <sentence>"), and the time to embed one question."""
+    from harness import synthetic
+    from knowledge import semantic
+
+    encoder = semantic.load_encoder(None)
+    if encoder is None:
+        return {"available": False, "reason": semantic.unavailable_reason(None) or "no encoder"}
+    with tempfile.TemporaryDirectory() as tmp:
+        store = Store(Path(tmp) / "embed.db", bundled=False)
+        for _ in store.ingest_many([(f"synthetic/{name}", text) for name, text in synthetic.articles(sample)]):
+            pass
+        texts = [text for _, text in store.pending_vector_sentences(encoder.name, sample)]
+        tokens = sum(len(e.ids) for e in encoder.tokenizer.encode_batch(texts)) / max(1, len(texts))
+        start = time.perf_counter()
+        count = semantic.embed_pending(store, encoder, limit=sample)
+        seconds = time.perf_counter() - start
+    asked = questions()
+    encoder.encode(asked[:1])
+    one = timed(lambda q: encoder.encode([q]), asked, 3)
+    return {
+        "available": True, "model": encoder.name, "sentences": count, "tokens": tokens, "rate": count / seconds if seconds else 0.0,
+        "question_p50": percentile(one, 50), "question_p99": percentile(one, 99), "threads": encoder.blas_threads,
+    }
+
+
 def peak_rss_mb() -> float:
     """This process's peak resident memory. VmHWM, because Linux carries ru_maxrss
     over from the parent across exec (it reported the builder's memory, not ours)."""
@@ -235,6 +262,14 @@ def main(args: argparse.Namespace) -> int:
     news = _in_fresh_process("news_ingest()")
     text += (f"\n\ningest of news text (the bundled articles, copied to {news['mb']:.1f} MB): "
              f"{news['mb_per_s']:.2f} MB/s, {news['articles_per_s']:.0f} articles/s")
+    if args.embed_sample:
+        found = _in_fresh_process(f"embedding({args.embed_sample})", "from harness.bench import embedding")
+        if found["available"]:
+            text += (f"\n\nembedding ({found['model']}, numpy, {found['threads']} BLAS threads): {found['sentences']:,} synthetic sentences "
+                     f"(\"headline. sentence\", {found['tokens']:.0f} tokens on average) embedded and stored at {found['rate']:.0f} sentences/s; "
+                     f"one question embedded in {found['question_p50']:.1f} ms (p50), {found['question_p99']:.1f} ms (p99)")
+        else:
+            text += f"\n\nembedding: off ({found['reason']})"
     machine = f"{os.cpu_count()} cores, Python {sys.version.split()[0]}, {sys.platform}"
     print(f"strikebot bench ({machine})\n\n{text}")
     if not args.no_burst:

@@ -60,7 +60,7 @@ def run(kills: int, seed: int = 1, articles: int = 3000, facts: int = 2000) -> d
         counted: set[str] = set()  # acknowledged but missing: counted once
         for round_number in range(kills):
             if round_number % 2 == 0:
-                proc = _cli("ingest", "--db", str(db), str(folder))
+                proc = _cli("ingest", "--no-embed", "--db", str(db), str(folder))  # the kill is meant for the ingest
             else:
                 proc = _cli("import", "--db", str(db), str(export))
             time.sleep(rng.uniform(0.3, 1.5))

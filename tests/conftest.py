@@ -10,6 +10,13 @@ from knowledge.store import Store
 DATA = Path(__file__).parent / "data"
 
 
+@pytest.fixture(autouse=True)
+def lexical_by_default(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Sentence embeddings are off unless a test turns them on (tests/test_semantic.py does),
+    so that other tests, and the programs they start, do not spend seconds embedding."""
+    monkeypatch.setenv("STRIKEBOT_EMBED_MODEL", "none")
+
+
 @pytest.fixture
 def store(tmp_path: Path) -> Store:
     """A real knowledge base on disk, holding the bundled articles."""

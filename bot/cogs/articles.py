@@ -46,6 +46,8 @@ class Articles(ModeratorGroupCog, group_name="article", group_description="Moder
             guild_id=interaction.guild_id, added_by=interaction.user.id, overrides=overrides,
         )
         verb = "Already had" if result.status == "skipped" else "Added"
+        if result.status != "skipped":
+            self.bot.schedule_embedding()
         await interaction.followup.send(clip(f"{verb} article #{result.article_id}: {result.title}", 2000), ephemeral=True)
 
 

@@ -121,6 +121,21 @@ def _m010_bulk_search_index(db: sqlite_utils.Database) -> None:
     db.execute("DROP TRIGGER IF EXISTS people_ai")
 
 
+def _m011_sentence_vectors(db: sqlite_utils.Database) -> None:
+    # Sentence embeddings (the semantic extra), int8 with a scale: see store/vectors.py.
+    db["sentence_vectors"].create({"sentence_id": int, "model": str, "vector": bytes}, pk="sentence_id", if_not_exists=True)
+    db["sentence_vectors"].create_index(["model"], if_not_exists=True)
+    # A vector goes with its sentence (an article updated, re-derived or removed), and with its old text.
+    db.execute(
+        "CREATE TRIGGER IF NOT EXISTS sentence_vectors_ad AFTER DELETE ON sentences "
+        "BEGIN DELETE FROM sentence_vectors WHERE sentence_id = old.id; END"
+    )
+    db.execute(
+        "CREATE TRIGGER IF NOT EXISTS sentence_vectors_au AFTER UPDATE OF text, article_id ON sentences "
+        "BEGIN DELETE FROM sentence_vectors WHERE sentence_id = old.id; END"
+    )
+
+
 MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("001_articles", _m001_articles),
     ("002_facts", _m002_facts),
@@ -132,6 +147,7 @@ MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("008_unique_active_facts", _m008_unique_active_facts),
     ("009_people_search", _m009_people_search),
     ("010_bulk_search_index", _m010_bulk_search_index),
+    ("011_sentence_vectors", _m011_sentence_vectors),
 ]
 
 

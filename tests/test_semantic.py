@@ -1,0 +1,275 @@
+"""Sentence embeddings (the semantic extra): the encoder, the stored vectors, the command line, the bot.
+
+Tests that need the extra skip when it is not installed, except in CI, where they fail.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from knowledge import semantic
+from knowledge.store import Store
+
+ROOT = Path(__file__).resolve().parent.parent
+MODEL = semantic.DEFAULT_MODEL
+
+STRIKE = """---
+title: Riverside librarians stop work
+date: 2024-05-02
+---
+Librarians at the Riverside branch walked off the job on Tuesday after talks over staffing broke down.
+
+"We asked for two more people on the evening desk and got nothing," said Dana Ellis, a reference librarian.
+
+The city said the branch would stay open with managers at the desk.
+"""
+
+STRIKE_REVISED = STRIKE.replace("on Tuesday", "on Wednesday")
+
+BAKERY = """---
+title: A bakery opens on Main Street
+date: 2024-06-01
+---
+The bakery sells rye bread and cinnamon rolls from seven in the morning.
+"""
+
+
+def _need(reason: str | None) -> None:
+    if reason is None:
+        return
+    if os.environ.get("CI"):
+        pytest.fail(f"CI installs the semantic extra, but: {reason}")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="module")
+def encoder() -> semantic.BertEncoder:
+    _need(semantic.unavailable_reason(MODEL))
+    loaded = semantic.load_encoder(MODEL)
+    assert loaded is not None
+    return loaded
+
+
+@pytest.fixture
+def np():
+    _need(None if "numpy" not in semantic.runtime_missing() else "numpy is not installed")
+    import numpy
+
+    return numpy
+
+
+def _kb(tmp_path: Path) -> Store:
+    store = Store(tmp_path / "kb.db", bundled=False)
+    store.ingest_text(STRIKE, "strike.md")
+    store.ingest_text(BAKERY, "bakery.md")
+    return store
+
+
+# The encoder
+
+
+def test_vectors_are_unit_length_float32_and_deterministic(encoder, np):
+    texts = ["The union voted to strike.", "Talks resume on Monday.", "", "pay " * 300]
+    first = encoder.encode(texts)
+    assert first.shape == (4, 384) and first.dtype == np.float32 and encoder.dim == 384
+    assert np.allclose(np.linalg.norm(first, axis=1), 1.0, atol=1e-5)
+    assert np.array_equal(first, encoder.encode(texts))
+    # Batching and sorting by length do not change a text's vector.
+    alone = np.stack([encoder.encode([t])[0] for t in texts])
+    assert np.abs(first - alone).max() < 1e-5
+    assert encoder.encode([]).shape == (0, 384)
+
+
+def test_a_paraphrase_is_closer_than_an_unrelated_sentence(encoder):
+    walked, strike, bread = encoder.encode(
+        ["the workers walked off the job", "the employees went on strike", "the bakery sells fresh bread"]
+    )
+    assert float(walked @ strike) > float(walked @ bread) + 0.2
+
+
+def test_weights_that_are_not_the_pinned_ones_are_refused(encoder, tmp_path):
+    source = semantic.locate(MODEL)
+    folder = tmp_path / "model"
+    shutil.copytree(source.folder, folder, ignore=shutil.ignore_patterns("model.safetensors"))
+    weights = bytearray((source.folder / "model.safetensors").read_bytes())
+    weights[-1] ^= 1  # one bit of the last weight: still a valid file, not the same model
+    (folder / "model.safetensors").write_bytes(weights)
+    with pytest.raises(semantic.ChecksumError, match="not the pinned"):
+        semantic.load_encoder(str(folder))
+    # The untouched copy of the same files loads under the model's own name.
+    (folder / "model.safetensors").write_bytes((source.folder / "model.safetensors").read_bytes())
+    assert semantic.load_encoder(str(folder)).name == MODEL
+
+
+def test_read_checked_refuses_a_file_with_another_hash(tmp_path):
+    path = tmp_path / "weights.bin"
+    path.write_bytes(b"not a model")
+    with pytest.raises(semantic.ChecksumError):
+        semantic.read_checked(path, "0" * 64)
+    assert semantic.read_checked(path, hashlib.sha256(b"not a model").hexdigest()) == b"not a model"
+
+
+def test_a_folder_without_the_model_is_an_error(tmp_path):
+    _need(None if not semantic.runtime_missing() else "the semantic extra is not installed")
+    with pytest.raises(semantic.ModelError, match="tokenizer.json|model.safetensors"):
+        semantic.load_encoder(str(tmp_path))
+
+
+def test_turned_off_it_says_so_and_loads_nothing(caplog):
+    with caplog.at_level(logging.INFO, logger="knowledge.semantic"):
+        assert semantic.load_encoder("none") is None
+    assert "lexical matching only" in caplog.text
+    assert semantic.load_encoder("off") is None
+    assert semantic.is_disabled("None")
+
+
+def test_an_unknown_model_name_leaves_lexical_matching():
+    _need(None if not semantic.runtime_missing() else "the semantic extra is not installed")
+    assert semantic.load_encoder("no-such-model") is None
+    assert "unknown model" in (semantic.unavailable_reason("no-such-model") or "")
+
+
+# Stored vectors
+
+
+def test_vectors_are_stored_and_read_back_from_the_file(tmp_path, np):
+    store = _kb(tmp_path)
+    pending = store.pending_vector_sentences("m", 100)
+    assert len(pending) == store.sentence_count() == 4
+    assert pending[0][1].startswith("Riverside librarians stop work. Librarians at the Riverside branch")
+    rng = np.random.default_rng(7)
+    vectors = rng.normal(size=(4, 384)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    ids = [sentence_id for sentence_id, _ in pending]
+    assert store.save_vectors("m", list(zip(ids[:3], vectors[:3], strict=True))) == 3
+    store.close()
+
+    reopened = Store(tmp_path / "kb.db", bundled=False)
+    assert reopened.vector_count("m") == 3 and reopened.vector_count("other") == 0
+    back = reopened.vectors("m", ids)
+    assert sorted(back) == ids[:3]
+    for i, sentence_id in enumerate(ids[:3]):
+        assert back[sentence_id].dtype == np.float32
+        assert abs(float(np.linalg.norm(back[sentence_id])) - 1.0) < 1e-5
+        assert float(back[sentence_id] @ vectors[i]) > 0.999  # int8 with a scale loses little
+    assert [i for i, _ in reopened.pending_vector_sentences("m", 100)] == ids[3:]
+    assert [i for i, _ in reopened.pending_vector_sentences("other", 100, after=ids[1])] == ids[2:]
+    # Another model's vectors do not count: its sentences are all pending, and saving replaces.
+    assert len(reopened.pending_vector_sentences("other", 100)) == 4
+    assert reopened.vectors("other", ids) == {}
+    # 388 bytes a vector: a float32 scale and 384 int8 values.
+    assert reopened.db.execute("select length(vector) from sentence_vectors limit 1").fetchone()[0] == 388
+
+
+def test_vectors_go_with_their_article(tmp_path, np):
+    store = _kb(tmp_path)
+    rows = store.pending_vector_sentences("m", 100)
+    unit = np.eye(384, dtype=np.float32)
+    store.save_vectors("m", [(sentence_id, unit[i]) for i, (sentence_id, _) in enumerate(rows)])
+    bakery_ids = [i for i, text in rows if "bakery" in text]
+    assert store.vector_count("m") == 4
+    # The article changes: its old sentences and their vectors go; the new ones are pending.
+    assert store.ingest_text(STRIKE_REVISED, "strike.md").status == "updated"
+    assert store.vector_count("m") == 1 and list(store.vectors("m", bakery_ids)) == bakery_ids
+    pending = store.pending_vector_sentences("m", 100)
+    assert len(pending) == 3 and any("on Wednesday" in text for _, text in pending)
+    # Removed outright, the same.
+    with store._write("articles"):
+        store._delete_derived(store.all_articles()[1].id)
+    assert store.vector_count("m") == 0
+
+
+def test_a_vector_for_a_sentence_that_changed_meanwhile_is_not_saved(tmp_path, np):
+    store = _kb(tmp_path)
+    (sentence_id, text), *_ = store.pending_vector_sentences("m", 1)
+    vector = np.ones(384, dtype=np.float32) / np.sqrt(384)
+    assert store.save_vectors("m", [(sentence_id, vector)], ["an older text"]) == 0
+    assert store.save_vectors("m", [(999_999, vector)]) == 0
+    assert store.save_vectors("m", [(sentence_id, vector)], [text]) == 1
+
+
+def test_embed_pending_embeds_each_sentence_once(tmp_path, encoder, np):
+    store = _kb(tmp_path)
+    assert semantic.embed_pending(store, encoder, batch=3, limit=2) == 2
+    assert semantic.embed_pending(store, encoder, batch=3) == 2
+    assert semantic.embed_pending(store, encoder) == 0
+    ids = [row["id"] for row in store.db.query("select id from sentences order by id")]
+    stored = store.vectors(encoder.name, ids)
+    assert sorted(stored) == ids
+    texts = [text for _, text in store.pending_vector_sentences("another model", 10)]
+    assert float(stored[ids[0]] @ encoder.encode(texts[:1])[0]) > 0.999
+
+
+# The command line and the bot
+
+
+def _cli(*args: str, model: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "STRIKEBOT_EMBED_MODEL": model}
+    return subprocess.run([sys.executable, "-m", "bot", *args], capture_output=True, text=True, cwd=ROOT, env=env, timeout=300)
+
+
+def test_strikebot_embed_embeds_what_is_pending(tmp_path, encoder):
+    article = tmp_path / "strike.md"
+    article.write_text(STRIKE)
+    db = str(tmp_path / "kb.db")
+    ingested = _cli("ingest", "--no-embed", "--db", db, str(article), model=MODEL)
+    assert ingested.returncode == 0, ingested.stderr
+    assert "embedded" not in ingested.stdout
+    done = _cli("embed", "--db", db, model=MODEL)
+    assert done.returncode == 0, done.stderr
+    store = Store(db, bundled=False)
+    total = store.sentence_count()
+    assert f"embedded {total} sentences with {MODEL}" in done.stdout and "sentences/s" in done.stdout
+    assert store.vector_count(MODEL) == total
+    again = _cli("embed", "--db", db, model=MODEL)
+    assert "embedded 0 sentences" in again.stdout
+
+
+def test_the_core_works_with_embeddings_off(tmp_path):
+    article = tmp_path / "strike.md"
+    article.write_text(STRIKE)
+    db = str(tmp_path / "kb.db")
+    ingested = _cli("ingest", "--db", db, str(article), model="none")
+    assert ingested.returncode == 0, ingested.stderr
+    assert "added" in ingested.stdout and "embedded" not in ingested.stdout
+    asked = _cli("ask", "--db", db, "Why did the Riverside librarians walk off the job?", model="none")
+    assert "Riverside" in asked.stdout, asked.stderr
+    refused = _cli("embed", "--db", db, model="none")
+    assert refused.returncode == 0 and "turned off" in refused.stderr
+    assert Store(db, bundled=False).vector_count(MODEL) == 0
+
+
+async def test_the_bot_embeds_in_the_background_and_says_how_it_answers(settings, monkeypatch, caplog, encoder):
+    from bot.client import create_bot
+
+    monkeypatch.setenv("STRIKEBOT_EMBED_MODEL", MODEL)
+    bot = create_bot(settings.db_path, settings)
+    with caplog.at_level(logging.INFO, logger="bot.client"):
+        await bot.start_semantic()
+        await bot.wait_for_embedding()
+    assert "answering with semantic similarity" in caplog.text
+    store = bot.engine.store
+    assert store.vector_count(MODEL) == store.sentence_count() > 0
+
+
+async def test_the_bot_says_when_it_answers_lexically(settings, caplog):
+    from bot.client import create_bot
+
+    bot = create_bot(settings.db_path, settings)
+    with caplog.at_level(logging.INFO, logger="bot.client"):
+        await bot.start_semantic()
+    assert bot.encoder is None and "lexical matching only" in caplog.text
+
+
+def test_an_empty_setting_means_the_default(monkeypatch):
+    monkeypatch.setenv("STRIKEBOT_EMBED_MODEL", "")
+    assert semantic.setting_value(None) == MODEL
+    assert not semantic.is_disabled(None)
