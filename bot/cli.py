@@ -8,6 +8,7 @@ import logging
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 from knowledge.answer import Engine, QuestionError, answer_json
 from knowledge.ingest import ArticleError, article_files
@@ -22,7 +23,18 @@ def default_db() -> Path:
 
 
 def _open(args: argparse.Namespace) -> Engine:
-    return Engine(Store(args.db))
+    return Engine(Store(args.db), encoder=_encoder())
+
+
+def _encoder() -> Any:
+    """The sentence encoder when the semantic extra is installed and on, else None (lexical only)."""
+    from knowledge import semantic
+
+    try:
+        return semantic.load_encoder(None)
+    except semantic.ModelError as error:
+        print(f"embeddings: {error}; answering with lexical matching only", file=sys.stderr)
+        return None
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
@@ -165,10 +177,13 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def _eval_engine(args: argparse.Namespace, ranker: Ranker | None = None) -> tuple[Engine, object]:
-    from knowledge import evaluate
+    from knowledge import evaluate, semantic
 
     store, folder = evaluate.temporary_store(args.articles)
-    return Engine(store, ranker=ranker), folder
+    encoder = _encoder()
+    if encoder is not None:
+        semantic.embed_pending(store, encoder)
+    return Engine(store, ranker=ranker, encoder=encoder), folder
 
 
 def cmd_eval(args: argparse.Namespace) -> int:

@@ -93,6 +93,7 @@ class StrikeBot(commands.Bot):
             log.info("answering with lexical matching only (%s)", semantic.unavailable_reason(None) or "no encoder")
             return
         self.encoder.blas_threads = 1  # leave a core to answering
+        self.engine.encoder = self.encoder
         log.info("answering with semantic similarity (%s) and lexical matching", self.encoder.name)
         self.schedule_embedding()
 

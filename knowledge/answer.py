@@ -105,8 +105,7 @@ class Engine:
             raise QuestionError("Please ask a question, for example: What did the union president say about the vote?")
         if len(text) > MAX_QUESTION_LENGTH:
             raise QuestionError(f"That question is {len(text):,} characters long; please keep it under {MAX_QUESTION_LENGTH}.")
-        ranked = self.rank(text, guild_id)
-        model = self.model
+        ranked, model = self._rank(text, guild_id)
         confidence = model.confidence(model.standing(
             [c.score for c in ranked], [-1 if c.is_fact else c.row["article_id"] for c in ranked],
             [c.features["bm25"] for c in ranked], [c.semantic for c in ranked],
@@ -117,37 +116,42 @@ class Engine:
         answer = self._render(text, ranked[0], confidence)
         return self._with_other_story(answer, ranked)
 
-    @property
-    def model(self) -> Model:
-        """The fitted models for how this engine runs (with semantic similarity, or lexical only)."""
-        return self.ranker.model(semantic=self.encoder is not None)
-
     def rank(self, text: str, guild_id: int | None = None) -> list[Candidate]:
         """Every candidate answer with its features and score, best first."""
+        return self._rank(text, guild_id)[0]
+
+    def _rank(self, text: str, guild_id: int | None) -> tuple[list[Candidate], Model]:
+        """The ranked candidates, and the fitted model that ranked them."""
         self._refresh()
+        lexical = self.ranker.model(semantic=False)
         parsed = analyse(text, self._vocabulary)
         if not parsed.terms or parsed.total <= 0:
-            return []
+            return [], lexical
         found, stories = retrieve.candidates(self.store, self._stories, parsed, self._lookup_terms(parsed), guild_id)
         if not found:
-            return []
-        if self.encoder is not None:
-            self._semantic(text, found)
+            return [], lexical
+        semantic = self.encoder is not None and self._semantic(text, found)
         features.compute(parsed, found, stories, self._vocabulary, self._average_length)
-        model = self.model
+        model = self.ranker.model(semantic=semantic)
         for candidate in found:
             candidate.score = model.score(candidate.features)
         found.sort(key=lambda c: -c.score)
-        return found
+        return found, model
 
-    def _semantic(self, text: str, found: list[Candidate]) -> None:
-        """Cosine similarity of the question and each sentence ("headline. sentence") that has a vector."""
-        vectors = self.store.vectors(self.encoder.name, [c.row["id"] for c in found if not c.is_fact])
+    def _semantic(self, text: str, found: list[Candidate]) -> bool:
+        """Cosine similarity of the question and each sentence ("headline. sentence").
+        Only when every sentence has its vector (they are embedded in the background
+        after ingest): until then the lexical model answers, so no candidate is weighed
+        on evidence the others lack."""
+        ids = [c.row["id"] for c in found if not c.is_fact]
+        vectors = self.store.vectors(self.encoder.name, ids)
+        if len(vectors) < len(ids):
+            return False
         query = self.encoder.encode([text])[0]
         for candidate in found:
-            vector = vectors.get(candidate.row["id"]) if not candidate.is_fact else None
-            if vector is not None:
-                candidate.semantic = float(vector @ query)
+            if not candidate.is_fact:
+                candidate.semantic = float(vectors[candidate.row["id"]] @ query)
+        return True
 
     def _lookup_terms(self, question: Question) -> list[str]:
         """The words worth looking up: very common ones would make the shortlist scan

@@ -96,11 +96,16 @@ class Story:
     headline: frozenset[str]
     date: str
     recency: float
+    prefixes: frozenset[str] = frozenset()  # of its terms, for family matches
 
 
-def coverage(question: Question, terms: set[str] | frozenset[str]) -> tuple[float, float]:
+def coverage(
+    question: Question, terms: set[str] | frozenset[str], prefixes: frozenset[str] | None = None,
+    related: Mapping[str, frozenset[str]] | None = None,
+) -> tuple[float, float]:
     """Share of the question's word weight found in `terms`: exactly (or a typo of it),
-    and through a synonym or a word of the same family."""
+    and through a synonym or a word of the same family. `related` (see `related_words`)
+    or `prefixes` (see `prefixes_of`) make the family look-up cheap."""
     total = question.total
     if total <= 0:
         return 0.0, 0.0
@@ -108,9 +113,22 @@ def coverage(question: Question, terms: set[str] | frozenset[str]) -> tuple[floa
     for term in question.terms:
         if term.stem in terms:
             exact += term.weight * term.confidence
-        elif any(a in terms for a in term.alternatives) or _same_family(term.stem, terms):
+        elif (not related[term.stem].isdisjoint(terms)) if related is not None else (
+            any(a in terms for a in term.alternatives) or _same_family(term.stem, terms, prefixes)
+        ):
             alt += term.weight * term.confidence
     return exact / total, alt / total
+
+
+def related_words(question: Question, vocabulary: Iterable[str]) -> dict[str, frozenset[str]]:
+    """For each question word, its synonyms and the words of its family among `vocabulary`."""
+    words = [w for w in set(vocabulary) if len(w) >= 4]
+    out = {}
+    for t in question.terms:
+        stem = t.stem
+        family = [w for w in words if w != stem and (w.startswith(stem) or stem.startswith(w))] if len(stem) >= 4 else []
+        out[stem] = frozenset(t.alternatives) | frozenset(family)
+    return out
 
 
 def bm25(question: Question, terms: list[str], vocabulary: Vocabulary, average_length: float) -> float:
@@ -165,8 +183,17 @@ def bigrams(question: Question, sequence: list[str]) -> float:
 def compute(question: Question, candidates: list[Candidate], stories: Mapping[int, Story], vocabulary: Vocabulary,
             average_length: float) -> None:
     """Fill in every candidate's features (and what it would show)."""
+    story_fit: dict[int, tuple[float, float]] = {}  # once per story, not per sentence
+    for article_id, story in stories.items():
+        exact, alt = coverage(question, story.terms, story.prefixes)
+        h_exact, h_alt = coverage(question, story.headline)
+        story_fit[article_id] = (exact + 0.5 * alt, h_exact + 0.5 * h_alt)
+    related = related_words(question, {t for c in candidates for t in (*c.terms, *c.near)})
     for c in candidates:
-        c.features = _own_features(question, c, stories.get(c.row.get("article_id", -1)), vocabulary, average_length)
+        article_id = c.row.get("article_id", -1)
+        c.features = _own_features(
+            question, c, stories.get(article_id), story_fit.get(article_id, (0.0, 0.0)), related, vocabulary, average_length
+        )
     # Features relative to the other candidates: how close each is to the best.
     for name, rel in (("cover", "cover_rel"), ("story", "story_rel"), ("semantic", "semantic_rel")):
         best = max((c.features[name] for c in candidates), default=0.0)
@@ -184,14 +211,17 @@ def compute(question: Question, candidates: list[Candidate], stories: Mapping[in
         c.features["bm25_rel"] = c.features["bm25"] / best_bm25 if best_bm25 > 0 else 0.0
 
 
-def _own_features(question: Question, c: Candidate, story: Story | None, vocabulary: Vocabulary, average_length: float) -> dict[str, float]:
+def _own_features(
+    question: Question, c: Candidate, story: Story | None, story_fit: tuple[float, float], related: Mapping[str, frozenset[str]],
+    vocabulary: Vocabulary, average_length: float,
+) -> dict[str, float]:
     terms_list = c.terms
     terms = set(terms_list)
     f = dict.fromkeys(FEATURES, 0.0)
-    exact, alt = coverage(question, terms)
+    exact, alt = coverage(question, terms, related=related)
     f["cover"], f["cover_alt"] = exact, alt
     if c.near:
-        near_exact, near_alt = coverage(question, c.near - terms)
+        near_exact, near_alt = coverage(question, c.near - terms, related=related)
         f["cover_near"] = near_exact + near_alt
     known = [t for t in question.terms if t.confidence > 0]
     if question.terms:
@@ -205,10 +235,7 @@ def _own_features(question: Question, c: Candidate, story: Story | None, vocabul
     f["proximity"] = proximity(question, terms_list)
     f["bigram"] = bigrams(question, terms_list)
     if story is not None:
-        s_exact, s_alt = coverage(question, story.terms | terms)
-        f["story"] = s_exact + 0.5 * s_alt
-        h_exact, h_alt = coverage(question, story.headline)
-        f["headline"] = h_exact + 0.5 * h_alt
+        f["story"], f["headline"] = story_fit
         f["recency"] = story.recency
         f["lead"] = 1.0 / (1.0 + float(c.row.get("position") or 0))
         years = [t for t in terms_list if len(t) == 4 and t.isdigit() and "1600" <= t <= "2099"]
@@ -288,11 +315,21 @@ def vector(features: Mapping[str, float], names: Iterable[str] = FEATURES) -> li
     return [float(features.get(name, 0.0)) for name in names]
 
 
-def _same_family(stem: str, terms: set[str] | frozenset[str]) -> bool:
-    """ "walkout" and "walk": one word is the start of the other."""
+def _same_family(stem: str, terms: set[str] | frozenset[str], prefixes: frozenset[str] | None = None) -> bool:
+    """ "walkout" and "walk": one word is the start of the other. `prefixes` (see
+    `prefixes_of`) answers the second half with one look-up instead of a scan."""
     if len(stem) < 4:
         return False
-    return any(len(t) >= 4 and (t.startswith(stem) or stem.startswith(t)) for t in terms)
+    if any(stem[:k] in terms for k in range(4, len(stem))):
+        return True
+    if prefixes is not None:
+        return stem in prefixes
+    return any(len(t) > len(stem) and t.startswith(stem) for t in terms)
+
+
+def prefixes_of(terms: Iterable[str]) -> frozenset[str]:
+    """Every proper prefix of four letters or more of the terms."""
+    return frozenset(t[:k] for t in terms for k in range(4, len(t)))
 
 
 def _fits(figure: dict[str, Any], kinds: set[str]) -> bool:

@@ -10,14 +10,15 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
-from knowledge.features import Candidate, Story, coverage
+from knowledge.features import Candidate, Story, coverage, prefixes_of
 from knowledge.search import Question
 from knowledge.store import Store
 from knowledge.text import content_stems
 
 SHORTLIST = 60  # sentences sharing the question's words
-TOP_STORIES = 5  # stories whose every sentence is a candidate
-STORY_SENTENCES = 80  # at most this many sentences of each
+TOP_STORIES = 3  # stories whose every sentence is a candidate
+STORY_SENTENCES = 40  # at most this many sentences of each
+STORY_CACHE = 20_000  # stories whose words are kept in memory
 
 
 class Stories:
@@ -44,10 +45,12 @@ class Stories:
                     continue
                 headline = frozenset(content_stems(f"{article.title} {article.outlet}"))
                 recency = (ordinal(article.date) - low) / (high - low) if article.date and high > low else 0.5
+                words = frozenset(terms.get(article_id, "").split()) | headline
                 self._cache[article_id] = Story(
-                    terms=frozenset(terms.get(article_id, "").split()) | headline, headline=headline, date=article.date,
-                    recency=max(0.0, min(1.0, recency)),
+                    terms=words, headline=headline, date=article.date, recency=max(0.0, min(1.0, recency)), prefixes=prefixes_of(words),
                 )
+                while len(self._cache) > STORY_CACHE:
+                    self._cache.pop(next(iter(self._cache)))
         return {a: self._cache[a] for a in article_ids if a in self._cache}
 
 
@@ -56,7 +59,7 @@ def candidates(store: Store, stories: Stories, question: Question, lookup: list[
     rows = store.match_sentences(lookup, guild_id, SHORTLIST) if lookup else []
     found = {row["id"]: row for row in rows}
     fits = stories.get(list(dict.fromkeys(row["article_id"] for row in rows)))
-    ranked = sorted(fits, key=lambda a: -sum(coverage(question, fits[a].terms)))
+    ranked = sorted(fits, key=lambda a: -sum(coverage(question, fits[a].terms, fits[a].prefixes)))
     for row in store.article_sentences(ranked[:TOP_STORIES], STORY_SENTENCES):
         found.setdefault(row["id"], row)
     out = [Candidate(row=row) for row in found.values()]
