@@ -6,7 +6,7 @@ people) are rebuilt from the stored article text when extraction improves.
 
 This package is split by concern: `schema` (migrations), `base` (connection,
 transactions, shared names), `articles`, `retrieval` (the engine's reads),
-`facts`, `feedback` and `backup`. `Store` joins them.
+`facts`, `feedback`, `feeds` and `backup`. `Store` joins them.
 """
 
 from __future__ import annotations
@@ -18,16 +18,17 @@ from knowledge.store.backup import BackupMixin
 from knowledge.store.base import PROJECT_ROOT, FactError, NotFoundError, StoreBase, display_path, now
 from knowledge.store.facts import MAX_FACT_LENGTH, MAX_SOURCE_LENGTH, FactsMixin, fact_from_row
 from knowledge.store.feedback import FeedbackMixin
+from knowledge.store.feeds import FeedError, FeedsMixin
 from knowledge.store.retrieval import RetrievalMixin
 from knowledge.store.schema import MIGRATIONS, migrate
 
 __all__ = [
-    "BUNDLED_ARTICLES", "MAX_FACT_LENGTH", "MAX_SOURCE_LENGTH", "MIGRATIONS", "PROJECT_ROOT", "FactError", "IngestResult",
+    "BUNDLED_ARTICLES", "MAX_FACT_LENGTH", "MAX_SOURCE_LENGTH", "MIGRATIONS", "PROJECT_ROOT", "FactError", "FeedError", "IngestResult",
     "NotFoundError", "Store", "display_path", "fact_from_row", "migrate", "now",
 ]
 
 
-class Store(ArticlesMixin, RetrievalMixin, FactsMixin, FeedbackMixin, BackupMixin, StoreBase):
+class Store(ArticlesMixin, RetrievalMixin, FactsMixin, FeedbackMixin, FeedsMixin, BackupMixin, StoreBase):
     """One knowledge base file. Safe to share between threads: calls are serialised."""
 
     def __init__(self, path: str | Path, *, bundled: bool = True) -> None:
