@@ -88,6 +88,8 @@ def _kind(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str | None:
     """Why an address is off limits, or None for a public one."""
     if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
         ip = ip.ipv4_mapped
+    if ip.is_unspecified:
+        return "reserved"
     if ip.is_loopback:
         return "loopback"
     if ip.is_link_local:
@@ -192,7 +194,7 @@ def _media_type(header: str) -> tuple[str, str | None]:
 
 
 def _describe(media: str) -> str:
-    names = {"application/pdf": "a PDF", "application/json": "JSON", "image/": "an image", "video/": "a video", "audio/": "audio"}
+    names = {"text/html": "a web page", "application/xhtml+xml": "a web page", "application/pdf": "a PDF", "application/json": "JSON", "image/": "an image", "video/": "a video", "audio/": "audio"}
     return next((name for prefix, name in names.items() if media.startswith(prefix)), media or "of no stated type")
 
 

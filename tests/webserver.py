@@ -22,6 +22,7 @@ class Route:
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0  # seconds before the answer
     stream: int = 0  # bytes to stream (no Content-Length), instead of `body`
+    drip: float = 0.0  # seconds between streamed chunks
     etag: str = ""
 
 
@@ -32,7 +33,8 @@ class Request:
 
 
 class WebServer:
-    def __init__(self) -> None:
+    def __init__(self, host: str = "127.0.0.1") -> None:
+        self.host = host
         self.routes: dict[str, Route] = {}
         self.requests: list[Request] = []
         server = self
@@ -75,24 +77,30 @@ class WebServer:
                         while sent < route.stream:
                             self.wfile.write(chunk)
                             sent += len(chunk)
+                            if route.drip:
+                                self.wfile.flush()
+                                time.sleep(route.drip)
                     else:
                         self.wfile.write(route.body)
                 except (BrokenPipeError, ConnectionResetError):
                     pass  # the client stopped reading, as it should for a huge body
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd = ThreadingHTTPServer((host, 0), Handler)
         self.httpd.daemon_threads = True
         self.httpd.block_on_close = False
         self.port = self.httpd.server_address[1]
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
 
     def url(self, path: str) -> str:
-        return f"http://127.0.0.1:{self.port}{path}"
+        return f"http://{self.host}:{self.port}{path}"
 
     def add(self, path: str, body: bytes | str = b"", **kwargs: object) -> str:
         data = body.encode("utf-8") if isinstance(body, str) else body
         self.routes[path] = Route(body=data, **kwargs)  # type: ignore[arg-type]
         return self.url(path)
+
+    def feed(self, path: str, xml: str, **kwargs: object) -> str:
+        return self.add(path, xml, **{"content_type": "application/rss+xml", **kwargs})
 
     def redirect(self, path: str, to: str, status: int = 302) -> str:
         self.routes[path] = Route(status=status, headers={"Location": to})
