@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
 import xml.sax
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -25,7 +26,7 @@ from knowledge.models import Feed
 from knowledge.pages import WebArticle, fetch_article
 from knowledge.store import IngestResult, Store
 from knowledge.store.feeds import FeedError
-from knowledge.web import FEED_TYPES, Policy, check_url, fetch
+from knowledge.web import FEED_TYPES, Policy, Response, check_url, fetch
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +34,17 @@ MAX_NEW_PER_POLL = 20
 MAX_ITEM_ATTEMPTS = 3
 FETCHES_AT_ONCE = 3
 MAX_BACKOFF = dt.timedelta(days=1)
+INTERVAL_ENV = "STRIKEBOT_FEED_INTERVAL"
+DEFAULT_INTERVAL_MINUTES = 30.0
+
+
+def interval_from_env() -> float:
+    """Minutes between polls (STRIKEBOT_FEED_INTERVAL; at least 1, default 30)."""
+    try:
+        return max(1.0, float(os.environ.get(INTERVAL_ENV, "") or DEFAULT_INTERVAL_MINUTES))
+    except ValueError:
+        log.warning("%s is not a number of minutes; using %s", INTERVAL_ENV, DEFAULT_INTERVAL_MINUTES)
+        return DEFAULT_INTERVAL_MINUTES
 
 
 @dataclass(frozen=True)
@@ -67,9 +79,10 @@ class PollReport:
     not_modified: bool = False
 
 
-def parse_feed(data: bytes, url: str) -> FeedDocument:
+def parse_feed(data: bytes, url: str, content_type: str = "") -> FeedDocument:
     """The feed's title and items with links. Raises FeedError for a page that is no feed or broken XML."""
-    parsed = feedparser.parse(data, response_headers={"content-location": url})
+    headers = {"content-location": url, "content-type": content_type or "application/xml"}
+    parsed = feedparser.parse(data, response_headers=headers)
     entries = []
     for item in parsed.entries:
         link = (item.get("link") or "").strip()
@@ -92,11 +105,15 @@ def parse_feed(data: bytes, url: str) -> FeedDocument:
     return FeedDocument(title=title or (urlsplit(url).hostname or url), entries=tuple(entries))
 
 
+def _content_type(response: Response) -> str:
+    return response.content_type + (f"; charset={response.charset}" if response.charset else "")
+
+
 def check_feed(url: str, policy: Policy | None = None) -> FeedDocument:
     """Fetch and read a feed once, before following it. Raises ArticleError (FetchError, FeedError)."""
     check_url(url)
     response = fetch(url, accept=FEED_TYPES, policy=policy, what="feed")
-    return parse_feed(response.body, response.url)
+    return parse_feed(response.body, response.url, _content_type(response))
 
 
 def follow(store: Store, url: str, *, guild_id: int | None, channel_id: int | None = None, added_by: int | None = None,
@@ -135,7 +152,7 @@ def poll_feed(store: Store, feed: Feed, *, policy: Policy | None = None, interva
             report.not_modified = True
             store.feed_polled(feed.id, etag=response.etag or None, last_modified=response.last_modified or None)
             return report
-        document = parse_feed(response.body, response.url)
+        document = parse_feed(response.body, response.url, _content_type(response))
     except ArticleError as error:
         report.error = str(error)
         when = dt.datetime.now(dt.UTC) + backoff(feed.failures + 1, interval)
