@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import sys
 import traceback
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -17,10 +19,12 @@ from discord.ext import commands
 from bot.config import Settings
 from knowledge.answer import Engine
 from knowledge.store import Store
+from knowledge.web import Policy
 
 log = logging.getLogger(__name__)
 
-EXTENSIONS = ("bot.cogs.ask", "bot.cogs.facts", "bot.cogs.articles", "bot.cogs.admin")
+EXTENSIONS = ("bot.cogs.ask", "bot.cogs.facts", "bot.cogs.articles", "bot.cogs.admin", "bot.cogs.feeds")
+WEB_WORKERS = 3  # fetches from the web at once (stories by link, feed polls), in threads of their own
 T = TypeVar("T")
 
 
@@ -47,6 +51,16 @@ class StrikeBot(commands.Bot):
         self._work = asyncio.Semaphore(settings.max_concurrent)
         self._waiting = 0
         self.tree.on_error = self.on_tree_error
+        self._web_pool = ThreadPoolExecutor(max_workers=WEB_WORKERS, thread_name_prefix="web")
+
+    async def web(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
+        """Network work (fetching a story, polling feeds) in its own few threads, so that
+        slow sites never hold up answers or the event loop."""
+        return await asyncio.get_running_loop().run_in_executor(self._web_pool, functools.partial(fn, *args, **kwargs))
+
+    @property
+    def policy(self) -> Policy:
+        return Policy(allow_private=self.settings.allow_private_urls)
 
     async def core(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
         """Run a core call off the event loop, a bounded number at a time; when too
