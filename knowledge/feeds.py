@@ -128,10 +128,11 @@ def ingest_link(
     store: Store, url: str, *, guild_id: int | None = None, added_by: int | None = None, overrides: dict[str, str] | None = None,
     policy: Policy | None = None,
 ) -> tuple[IngestResult, WebArticle]:
-    """A story by its link: fetched, extracted, stored under its canonical URL. Raises ArticleError."""
+    """A story by its link: fetched, extracted, stored under the link it was read from
+    (the same link again updates it) and cited by its canonical URL. Raises ArticleError."""
     article = fetch_article(url, policy)
     parsed = article.parse(overrides)
-    return store.save_parsed(parsed, article.url, guild_id=guild_id, added_by=added_by), article
+    return store.save_parsed(parsed, article.fetched_url, guild_id=guild_id, added_by=added_by), article
 
 
 def due(feed: Feed, at: dt.datetime) -> bool:
@@ -183,7 +184,7 @@ def poll_feed(store: Store, feed: Feed, *, policy: Policy | None = None, interva
             retry = True
             continue
         try:
-            result = store.save_parsed(outcome.parse(), outcome.url, guild_id=feed.guild_id)
+            result = store.save_parsed(outcome.parse(), outcome.fetched_url, guild_id=feed.guild_id)
         except ArticleError as error:
             store.mark_feed_item(feed.id, entry.key, link=entry.link, title=entry.title, status="failed", error=str(error))
             report.item_errors.append(f"{entry.link}: {error}")

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
 
 import trafilatura
+from courlan import extract_domain
 
 from knowledge.ingest import ArticleError, Parsed, check_date, parse_body
 from knowledge.web import PAGE_TYPES, Policy, Response, fetch
@@ -29,7 +30,7 @@ class WebArticle:
     """A story as found on the web, ready to ingest."""
 
     url: str  # the canonical URL (what citations link to)
-    fetched_url: str  # where it was actually read, after redirects
+    fetched_url: str  # where it was actually read, after redirects: the article's key in the store
     meta: dict[str, str]
     body: str
 
@@ -54,13 +55,20 @@ def _host(url: str) -> str:
     return host[4:] if host.startswith("www.") else host
 
 
+def _domain(url: str) -> str:
+    return extract_domain(url) or (urlsplit(url).hostname or "").lower()
+
+
 def _canonical(found: str | None, fetched: str) -> str:
-    """The page's canonical URL when it is a plain web link, else where it was fetched."""
+    """The page's canonical URL when it is a plain web link on the same site (an AMP or
+    mobile copy names its main page), else where it was fetched: a page cannot make
+    its citation point at another outlet."""
     if found:
         candidate = urljoin(fetched, found.strip())
         parts = urlsplit(candidate)
-        if parts.scheme in ("http", "https") and parts.hostname and len(candidate) <= 2000:
+        if parts.scheme in ("http", "https") and parts.hostname and len(candidate) <= 2000 and _domain(candidate) == _domain(fetched):
             return candidate
+        log.info("canonical URL %s of %s ignored (not a link on the same site)", candidate[:200], fetched)
     return fetched
 
 

@@ -367,3 +367,31 @@ def test_policy_reads_the_setting(monkeypatch):
     monkeypatch.setenv("STRIKEBOT_ALLOW_PRIVATE_URLS", "1")
     assert Policy.from_env().allow_private is True
     assert dataclasses.replace(Policy.from_env(), max_bytes=1).max_bytes == 1
+
+
+def test_a_canonical_link_to_another_site_is_not_trusted(store, web, local_policy):
+    """A page cannot make its citation point at another outlet, nor overwrite the article stored under that link."""
+    url = web.add("/story.html", story("Ferry deckhands vote to strike", FERRY, canonical="https://elsewhere.example/real-story"))
+    result, article = ingest_link(store, url, policy=local_policy)
+    assert article.url == url and store.article(result.article_id).url == url
+
+
+def test_a_spoofed_canonical_link_cannot_replace_another_story(store, web, local_policy):
+    first = web.add("/ferry.html", story("Ferry deckhands vote to strike", FERRY))
+    ingest_link(store, first, policy=local_policy)
+    spoof = web.add("/spoof.html", story("Bakers walk out", BAKERY, canonical=first))
+    result, article = ingest_link(store, spoof, policy=local_policy)
+    assert result.status == "added" and article.url == first  # same site: the citation may say so
+    assert store.article_with_url(spoof, None).title == "Bakers walk out"
+    assert [a.title for a in store.all_articles()[-2:]] == ["Ferry deckhands vote to strike", "Bakers walk out"]
+
+
+def test_https_goes_through_the_same_checked_connection(store, web, local_policy):
+    """An https link to a server that does not speak TLS: a clear message, nothing stored."""
+    web.add("/story.html", story("Bakers walk out", BAKERY))
+    before = snapshot(store)
+    with pytest.raises(FetchError, match="secure connection to 127.0.0.1 failed"):
+        ingest_link(store, f"https://127.0.0.1:{web.port}/story.html", policy=local_policy)
+    with pytest.raises(UnsafeURLError, match="loopback"):
+        ingest_link(store, f"https://127.0.0.1:{web.port}/story.html", policy=Policy())
+    assert snapshot(store) == before
