@@ -87,6 +87,10 @@ class StrikeBot(commands.Bot):
         else:
             await self.tree.sync()
 
+    async def close(self) -> None:
+        self._web_pool.shutdown(wait=False, cancel_futures=True)
+        await super().close()
+
     async def on_ready(self) -> None:
         log.info("logged in as %s (%s)", self.user, getattr(self.user, "id", "?"))
 

@@ -212,9 +212,14 @@ def fetch(
     started = time.monotonic()
     with _SLOTS:
         current = url.strip()
-        for _hop in range(policy.max_redirects + 1):
-            scheme, host, port = check_url(current)
-            addresses = resolve(host, port, policy)
+        for hop in range(policy.max_redirects + 1):
+            try:
+                scheme, host, port = check_url(current)
+                addresses = resolve(host, port, policy)
+            except UnsafeURLError as error:
+                if hop:
+                    raise UnsafeURLError(f"the link redirects to {current[:200]}, and {error}") from None
+                raise
             remaining = policy.deadline - (time.monotonic() - started)
             if remaining <= 0:
                 raise FetchError(f"the {what} took longer than {policy.deadline:.0f} s to fetch")

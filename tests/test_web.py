@@ -133,7 +133,7 @@ def test_every_redirect_is_checked_again(store, web, monkeypatch):
         inner.add("/secret", story("Bakers walk out", BAKERY))
         url = web.redirect("/go", inner.url("/secret"))
         before = snapshot(store)
-        with pytest.raises(UnsafeURLError, match="loopback"):
+        with pytest.raises(UnsafeURLError, match=r"redirects to http://127\.0\.0\.2:\d+/secret, and the link points to a loopback address"):
             ingest_link(store, url, policy=Policy())
         assert [r.path for r in web.requests] == ["/go"] and inner.requests == [] and snapshot(store) == before
 
@@ -237,12 +237,16 @@ def test_a_changed_feed_brings_only_its_new_item(store, web, local_policy):
     assert store.db.execute("select guild_id from articles where id = ?", [report.added[0].article_id]).fetchone()[0] == 7
 
 
-def test_a_story_already_added_by_link_is_skipped(store, web, local_policy):
+@pytest.mark.parametrize("feed_guild", [None, 5])
+def test_a_story_already_added_by_link_is_skipped(store, web, local_policy, feed_guild):
+    """By the command line (shared with every server) or in the same server: not fetched again."""
     url = newsroom(web)
     ingest_link(store, web.url("/bakery.html"), policy=local_policy)
-    follow(store, url, guild_id=None, policy=local_policy)
-    report = poll(store, store.feeds(None), policy=local_policy)[0]
+    follow(store, url, guild_id=feed_guild, policy=local_policy)
+    web.requests.clear()
+    report = poll(store, store.feeds(feed_guild), policy=local_policy)[0]
     assert [a.title for a in report.added] == ["Ferry deckhands vote to strike"] and report.skipped == 1
+    assert [r.path for r in web.requests] == ["/feed.xml", "/ferry.html"]
 
 
 def test_the_same_text_under_another_link_is_skipped(store, web, local_policy):

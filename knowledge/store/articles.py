@@ -138,9 +138,10 @@ class ArticlesMixin(StoreBase):
         return self._save_parsed(parsed, path, guild_id=guild_id, added_by=added_by)
 
     def article_with_url(self, url: str, guild_id: int | None) -> Article | None:
-        """The article whose link (canonical URL) or path is `url`, in this guild, if any."""
+        """The article whose link (canonical URL) or path is `url`, among those this guild sees (its own and the shared ones)."""
         rows = self._rows(
-            f"select {_ARTICLE_COLUMNS} from articles where (url = ? or path = ?) and guild_id is ? order by id limit 1", [url, url, guild_id]
+            f"select {_ARTICLE_COLUMNS} from articles where (url = ? or path = ?) and (guild_id is ? or guild_id is null) order by id limit 1",
+            [url, url, guild_id],
         )
         return _article(rows[0]) if rows else None
 
