@@ -69,14 +69,22 @@ def answer_json_error(question: str, message: str) -> str:
     )
 
 
+def is_link(arg: str) -> bool:
+    """An argument with a scheme (http://, https://, or one to refuse politely) is a link, not a path."""
+    return "://" in arg or arg.lower().startswith(("javascript:", "data:", "mailto:"))
+
+
 def cmd_ingest(args: argparse.Namespace) -> int:
     store = Store(args.db)
     overrides = {k: v for k, v in (("title", args.title), ("outlet", args.outlet), ("date", args.date), ("url", args.url)) if v}
     failed = 0
-    files = article_files([Path(p) for p in args.paths])
-    if not files:
+    links = [p for p in args.paths if is_link(p)]
+    files = article_files([Path(p) for p in args.paths if not is_link(p)])
+    if not files and not links:
         print("No .txt or .md files found in the given paths.", file=sys.stderr)
         return 2
+    if links:
+        failed += ingest_links(store, links, overrides)
     for path in files:
         try:
             result = store.ingest_file(path, overrides=overrides)
@@ -116,6 +124,80 @@ def _embed(store: Store, model: str | None, *, quiet_when_off: bool = False) -> 
 
 def cmd_embed(args: argparse.Namespace) -> int:
     return _embed(Store(args.db), args.model)
+
+def ingest_links(store: Store, links: list[str], overrides: dict[str, str]) -> int:
+    """Stories by their links (see knowledge.web for what is refused); the number that failed."""
+    from knowledge.feeds import ingest_link
+    from knowledge.web import Policy
+
+    policy = Policy.from_env()
+    failed = 0
+    for link in links:
+        try:
+            result, article = ingest_link(store, link, overrides={k: v for k, v in overrides.items() if k != "url"}, policy=policy)
+        except ArticleError as error:
+            print(f"error    {link}: {error}", file=sys.stderr)
+            failed += 1
+            continue
+        meta = article.parse(overrides).meta
+        details = ", ".join(x for x in (meta.get("outlet", ""), meta.get("date", "") or "no date", meta.get("author", "")) if x)
+        print(f"{result.status:8} {article.url}  (#{result.article_id}: {result.title}; {details})"
+              + (f" - {result.reason}" if result.reason else ""))
+    return failed
+
+
+def cmd_feeds(args: argparse.Namespace) -> int:
+    """Feeds the command line follows (its articles serve every server, like `ingest`)."""
+    import datetime as dt
+
+    from knowledge import feeds
+    from knowledge.web import Policy
+
+    store = Store(args.db)
+    if args.action == "add":
+        try:
+            feed, document = feeds.follow(store, args.url, guild_id=None, policy=Policy.from_env())
+        except ArticleError as error:
+            print(f"error    {args.url}: {error}", file=sys.stderr)
+            return 1
+        print(f"following #{feed.id} {feed.url}  ({feed.title}; {len(document.entries)} items now; `strikebot feeds poll` ingests them)")
+        return 0
+    if args.action == "list":
+        followed = store.feeds(None)
+        if not followed:
+            print("No feeds followed; add one with `strikebot feeds add URL`.")
+        for feed in followed:
+            state = f"last ok {feed.last_ok_at}" if feed.last_ok_at else "not polled yet"
+            if feed.failures:
+                state = f"failing ({feed.failures} in a row, next try {feed.next_attempt_at}): {feed.last_error}"
+            print(f"#{feed.id}  {feed.url}  ({feed.title})  {state}")
+        return 0
+    if args.action == "remove":
+        matches = [f for f in store.feeds(None) if str(f.id) == args.feed or f.url == args.feed]
+        if not matches:
+            print(f"error    no followed feed is {args.feed!r} (give its number or link; see `strikebot feeds list`)", file=sys.stderr)
+            return 1
+        removed = store.remove_feed(matches[0].id, None)
+        print(f"removed  #{removed.id} {removed.url} (its articles stay)")
+        return 0
+    interval = dt.timedelta(minutes=feeds.interval_from_env())
+    failed = 0
+    reports = feeds.poll(store, store.feeds(None), policy=Policy.from_env(), interval=interval)
+    for report in reports:
+        feed = report.feed
+        if report.error:
+            print(f"error    feed #{feed.id} {feed.url}: {report.error}", file=sys.stderr)
+            failed += 1
+            continue
+        for added in report.added:
+            print(f"added    {added.url}  (#{added.article_id}: {added.title})")
+        for problem in report.item_errors:
+            print(f"error    feed #{feed.id} story {problem}", file=sys.stderr)
+        state = "not modified" if report.not_modified else f"{len(report.added)} added, {report.skipped} already here"
+        print(f"feed #{feed.id} {feed.url}: {state}")
+    if not reports:
+        print("No feeds due (none followed, or all backing off after failures; see `strikebot feeds list`).")
+    return 1 if failed else 0
 
 
 def cmd_chat(args: argparse.Namespace) -> int:
@@ -268,8 +350,8 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("--guild", type=int, default=None, help=argparse.SUPPRESS)
     ask.set_defaults(func=cmd_ask)
 
-    ing = add("ingest", "add articles: files, or folders of .txt/.md files")
-    ing.add_argument("paths", nargs="+")
+    ing = add("ingest", "add articles: files, folders of .txt/.md files, or links to news stories (http/https)")
+    ing.add_argument("paths", nargs="+", help="files, folders, or links")
     ing.add_argument("--title")
     ing.add_argument("--outlet")
     ing.add_argument("--date", help="YYYY-MM-DD")
@@ -280,6 +362,18 @@ def build_parser() -> argparse.ArgumentParser:
     emb = add("embed", "compute the sentence vectors not yet computed (needs the semantic extra)")
     emb.add_argument("--model", default=None, help="a model name, a folder, or none (default: $STRIKEBOT_EMBED_MODEL or all-MiniLM-L6-v2)")
     emb.set_defaults(func=cmd_embed)
+
+    feeds = add("feeds", "follow RSS/Atom feeds: add, list, remove, poll (one round)")
+    feed_actions = feeds.add_subparsers(dest="action", required=True)
+    feed_add = feed_actions.add_parser("add", help="check a feed and follow it")
+    feed_add.add_argument("url")
+    feed_list = feed_actions.add_parser("list", help="the feeds followed, with their last error")
+    feed_remove = feed_actions.add_parser("remove", help="stop following a feed (its articles stay)")
+    feed_remove.add_argument("feed", help="the feed's number or link")
+    feed_poll = feed_actions.add_parser("poll", help="one round: fetch each feed and ingest its new stories")
+    for action in (feed_add, feed_list, feed_remove, feed_poll):  # --db after the action too
+        action.add_argument("--db", type=Path, default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+    feeds.set_defaults(func=cmd_feeds)
 
     chat = add("chat", "an interactive console that answers questions")
     chat.add_argument("--guild", type=int, default=None, help=argparse.SUPPRESS)

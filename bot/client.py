@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import sys
 import traceback
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -18,13 +20,15 @@ from bot.config import Settings
 from knowledge import semantic
 from knowledge.answer import Engine
 from knowledge.store import Store
+from knowledge.web import Policy
 
 if TYPE_CHECKING:
     from knowledge.semantic import BertEncoder
 
 log = logging.getLogger(__name__)
 
-EXTENSIONS = ("bot.cogs.ask", "bot.cogs.facts", "bot.cogs.articles", "bot.cogs.admin")
+EXTENSIONS = ("bot.cogs.ask", "bot.cogs.facts", "bot.cogs.articles", "bot.cogs.admin", "bot.cogs.feeds")
+WEB_WORKERS = 3  # fetches from the web at once (stories by link, feed polls), in threads of their own
 T = TypeVar("T")
 
 
@@ -55,6 +59,17 @@ class StrikeBot(commands.Bot):
         self.encoder: BertEncoder | None = None
         self._embedding: asyncio.Task[None] | None = None
         self._embed_again = False
+
+        self._web_pool = ThreadPoolExecutor(max_workers=WEB_WORKERS, thread_name_prefix="web")
+
+    async def web(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
+        """Network work (fetching a story, polling feeds) in its own few threads, so that
+        slow sites never hold up answers or the event loop."""
+        return await asyncio.get_running_loop().run_in_executor(self._web_pool, functools.partial(fn, *args, **kwargs))
+
+    @property
+    def policy(self) -> Policy:
+        return Policy(allow_private=self.settings.allow_private_urls)
 
     async def core(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
         """Run a core call off the event loop, a bounded number at a time; when too
@@ -123,6 +138,10 @@ class StrikeBot(commands.Bot):
         """For tests and shutdown: until the background embedding has caught up."""
         while self._embedding is not None and not self._embedding.done():
             await self._embedding
+
+    async def close(self) -> None:
+        self._web_pool.shutdown(wait=False, cancel_futures=True)
+        await super().close()
 
     async def on_ready(self) -> None:
         log.info("logged in as %s (%s)", self.user, getattr(self.user, "id", "?"))

@@ -25,6 +25,8 @@ class Settings:
     cooldown_seconds: float = 30.0
     max_concurrent: int = 8
     max_queue: int = 1000  # waiting core calls before "try again"; at a few ms each, a 1,000-question burst is seconds
+    allow_private_urls: bool = False  # STRIKEBOT_ALLOW_PRIVATE_URLS: links may point to local and private addresses
+    feed_interval: float = 30.0  # STRIKEBOT_FEED_INTERVAL: minutes between feed polls
 
     @classmethod
     def from_env(cls, db_path: Path | None = None) -> Settings:
@@ -38,4 +40,13 @@ class Settings:
             mod_role=env.get("STRIKEBOT_MOD_ROLE", "").strip(),
             answer_channels=_ids(env.get("STRIKEBOT_ANSWER_CHANNELS")),
             articles_dir=Path(env.get("STRIKEBOT_ARTICLES_DIR") or db.parent / "articles"),
+            **web_settings(),
         )
+
+
+def web_settings() -> dict[str, object]:
+    """The settings for articles by link and feeds (read by the core's own helpers, as the command line does)."""
+    from knowledge.feeds import interval_from_env
+    from knowledge.web import Policy
+
+    return {"allow_private_urls": Policy.from_env().allow_private, "feed_interval": interval_from_env()}

@@ -10,6 +10,7 @@ An article is plain text (UTF-8), optionally starting with a metadata header:
     date_inferred: yes
     date_note: why the date is what it is
     url: https://...
+    author: (optional)
     original_file: 000_abc.txt
     ---
     The article's text, exactly as published.
@@ -40,7 +41,7 @@ def _extractor_version() -> str:
 
 EXTRACTOR_VERSION = _extractor_version()
 MAX_ARTICLE_BYTES = 5_000_000
-FIELDS = ("title", "outlet", "outlet_inferred", "date", "date_inferred", "date_note", "url", "original_file")
+FIELDS = ("title", "outlet", "outlet_inferred", "date", "date_inferred", "date_note", "url", "original_file", "author")
 _YES = {"yes", "true", "1", "y"}
 _DATE_RE = re.compile(r"([0-9]{4})(?:-([0-9]{1,2})(?:-([0-9]{1,2}))?)?")
 
@@ -111,6 +112,12 @@ def read_text(data: bytes, name: str = "article") -> str:
 def parse_article(raw: str, overrides: dict[str, str] | None = None, name: str = "article") -> Parsed:
     """Parse an article's text (header optional) and derive everything from it."""
     meta, body = split_header(raw)
+    return parse_body(body, meta, overrides, name)
+
+
+def parse_body(body: str, meta: dict[str, str], overrides: dict[str, str] | None = None, name: str = "article") -> Parsed:
+    """An article whose metadata is already known (a web page's, say): the body is taken as is, never as a header."""
+    meta = dict(meta)
     for key, value in (overrides or {}).items():
         if value:
             meta[key] = value

@@ -137,3 +137,21 @@ def display_date(iso: str, inferred: bool) -> str:
         return "date unknown" if not iso else iso
     text = f"{_MONTHS[day.month - 1]} {day.day}, {day.year}"
     return f"about {text} (inferred)" if inferred else text
+
+
+@dataclass(frozen=True)
+class Feed:
+    """An RSS or Atom feed a server (or, with guild_id None, the command line) follows."""
+
+    id: int
+    url: str
+    title: str
+    guild_id: int | None = None
+    channel_id: int | None = None
+    etag: str = ""
+    last_modified: str = ""
+    last_polled_at: str = ""
+    last_ok_at: str = ""
+    failures: int = 0
+    last_error: str = ""
+    next_attempt_at: str = ""

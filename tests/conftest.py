@@ -40,3 +40,20 @@ def simcord_bot(settings):
     from bot.client import create_bot
 
     return create_bot(settings.db_path, settings)
+
+
+@pytest.fixture
+def web():
+    """A real HTTP server on 127.0.0.1, serving what each test writes."""
+    from tests.webserver import WebServer
+
+    with WebServer() as server:
+        yield server
+
+
+@pytest.fixture
+def local_policy():
+    """Fetching allowed to reach 127.0.0.1 (STRIKEBOT_ALLOW_PRIVATE_URLS=1), with short limits for quick tests."""
+    from knowledge.web import Policy
+
+    return Policy(allow_private=True, timeout=1.0, deadline=3.0, max_bytes=200_000)

@@ -1,4 +1,4 @@
-"""Moderators add articles: /article add with an attached .txt or .md file."""
+"""Moderators add articles: /article add with an attached .txt or .md file, or a story's link."""
 
 from __future__ import annotations
 
@@ -7,8 +7,10 @@ from discord import app_commands
 
 from bot.checks import ModeratorGroupCog
 from bot.client import StrikeBot
-from bot.render import clip
+from bot.render import clip, quiet
+from knowledge.feeds import ingest_link
 from knowledge.ingest import MAX_ARTICLE_BYTES, ArticleError
+from knowledge.web import check_url
 
 
 @app_commands.guild_only()
@@ -19,21 +21,24 @@ class Articles(ModeratorGroupCog, group_name="article", group_description="Moder
     @app_commands.command(name="add")
     @app_commands.describe(
         file="The article as a .txt or .md file (UTF-8), optionally with a metadata header",
-        outlet="The publication",
-        date="Publication date, YYYY-MM-DD",
-        title="The headline",
-        url="A link to the article",
+        outlet="The publication (replaces the page's site name)",
+        date="Publication date, YYYY-MM-DD (replaces the page's)",
+        title="The headline (replaces the page's)",
+        url="The story's link: fetched and added when no file is attached (else the file's link)",
     )
     async def add(
         self,
         interaction: discord.Interaction,
-        file: discord.Attachment,
+        file: discord.Attachment | None = None,
         outlet: app_commands.Range[str, 1, 100] | None = None,
         date: app_commands.Range[str, 4, 10] | None = None,
         title: app_commands.Range[str, 1, 200] | None = None,
         url: app_commands.Range[str, 1, 500] | None = None,
     ) -> None:
-        """Add an article; members can ask about it at once."""
+        """Add an article (a file, or a story's link); members can ask about it at once."""
+        if file is None:
+            await self.add_link(interaction, url or "", {k: v for k, v in (("outlet", outlet), ("date", date), ("title", title)) if v})
+            return
         if not file.filename.lower().endswith((".txt", ".md")):
             raise ArticleError("Please attach a .txt or .md file.")
         if file.size > MAX_ARTICLE_BYTES:
@@ -49,6 +54,24 @@ class Articles(ModeratorGroupCog, group_name="article", group_description="Moder
         if result.status != "skipped":
             self.bot.schedule_embedding()
         await interaction.followup.send(clip(f"{verb} article #{result.article_id}: {result.title}", 2000), ephemeral=True)
+
+    async def add_link(self, interaction: discord.Interaction, url: str, overrides: dict[str, str]) -> None:
+        """Acknowledge at once; fetch in the bot's web threads; report when done (errors too, privately)."""
+        if not url:
+            raise ArticleError("Attach a .txt or .md file, or give the story's link in `url:`.")
+        check_url(url)  # refuse a bad scheme at once, before saying "fetching"
+        await interaction.response.send_message(clip(f"Fetching <{url}> … I'll say here when it is added.", 2000), ephemeral=True)
+        result, article = await self.bot.web(
+            ingest_link, self.bot.engine.store, url, guild_id=interaction.guild_id, added_by=interaction.user.id, overrides=overrides,
+            policy=self.bot.policy,
+        )
+        meta = article.parse(overrides).meta
+        verb = "Already had" if result.status == "skipped" else ("Updated" if result.status == "updated" else "Added")
+        outlet = meta.get("outlet", "") + (" (outlet inferred)" if meta.get("outlet_inferred") else "")
+        details = " · ".join(x for x in (outlet, meta.get("date") or "no date on the page", meta.get("author", "")) if x)
+        await interaction.followup.send(
+            clip(f"{verb} article #{result.article_id}: {quiet(result.title)}\n{quiet(details)}\n<{article.url}>", 2000), ephemeral=True
+        )
 
 
 async def setup(bot: StrikeBot) -> None:

@@ -6,7 +6,7 @@ people) are rebuilt from the stored article text when extraction improves.
 
 This package is split by concern: `schema` (migrations), `base` (connection,
 transactions, shared names), `articles`, `retrieval` (the engine's reads),
-`facts`, `feedback`, `backup` and `vectors` (sentence embeddings). `Store` joins them.
+`facts`, `feedback`, `feeds`, `backup` and `vectors` (sentence embeddings). `Store` joins them.
 """
 
 from __future__ import annotations
@@ -18,17 +18,18 @@ from knowledge.store.backup import BackupMixin
 from knowledge.store.base import PROJECT_ROOT, FactError, NotFoundError, StoreBase, display_path, now
 from knowledge.store.facts import MAX_FACT_LENGTH, MAX_SOURCE_LENGTH, FactsMixin, fact_from_row
 from knowledge.store.feedback import FeedbackMixin
+from knowledge.store.feeds import FeedError, FeedsMixin
 from knowledge.store.retrieval import RetrievalMixin
 from knowledge.store.schema import MIGRATIONS, migrate
 from knowledge.store.vectors import VectorsMixin
 
 __all__ = [
-    "BUNDLED_ARTICLES", "MAX_FACT_LENGTH", "MAX_SOURCE_LENGTH", "MIGRATIONS", "PROJECT_ROOT", "FactError", "IngestResult",
+    "BUNDLED_ARTICLES", "MAX_FACT_LENGTH", "MAX_SOURCE_LENGTH", "MIGRATIONS", "PROJECT_ROOT", "FactError", "FeedError", "IngestResult",
     "NotFoundError", "Store", "display_path", "fact_from_row", "migrate", "now",
 ]
 
 
-class Store(ArticlesMixin, RetrievalMixin, FactsMixin, FeedbackMixin, BackupMixin, VectorsMixin, StoreBase):
+class Store(ArticlesMixin, RetrievalMixin, FactsMixin, FeedbackMixin, FeedsMixin, BackupMixin, VectorsMixin, StoreBase):
     """One knowledge base file. Safe to share between threads: calls are serialised."""
 
     def __init__(self, path: str | Path, *, bundled: bool = True) -> None:

@@ -133,6 +133,18 @@ class ArticlesMixin(StoreBase):
             os.replace(partial, target)
         return self._save_parsed(parsed, display_path(target), guild_id=guild_id, added_by=added_by)
 
+    def save_parsed(self, parsed: ingest.Parsed, path: str, *, guild_id: int | None = None, added_by: int | None = None) -> IngestResult:
+        """An article already parsed (a web page's, say), stored under `path`: the same text twice changes nothing."""
+        return self._save_parsed(parsed, path, guild_id=guild_id, added_by=added_by)
+
+    def article_with_url(self, url: str, guild_id: int | None) -> Article | None:
+        """The article whose link (canonical URL) or path is `url`, among those this guild sees (its own and the shared ones)."""
+        rows = self._rows(
+            f"select {_ARTICLE_COLUMNS} from articles where (url = ? or path = ?) and (guild_id is ? or guild_id is null) order by id limit 1",
+            [url, url, guild_id],
+        )
+        return _article(rows[0]) if rows else None
+
     def _save_parsed(self, parsed: ingest.Parsed, path: str, *, guild_id: int | None, added_by: int | None) -> IngestResult:
         with self._write("articles"):
             result = self._save_article(parsed, path, guild_id=guild_id, added_by=added_by)
@@ -147,7 +159,7 @@ class ArticlesMixin(StoreBase):
             "path": path, "sha256": parsed.sha256, "title": meta.get("title", ""), "outlet": meta.get("outlet", ""),
             "outlet_inferred": int(ingest.is_yes(meta.get("outlet_inferred"))), "date": meta.get("date", ""),
             "date_inferred": int(ingest.is_yes(meta.get("date_inferred"))), "date_note": meta.get("date_note", ""),
-            "url": meta.get("url", ""), "original_file": meta.get("original_file", ""), "guild_id": guild_id,
+            "url": meta.get("url", ""), "original_file": meta.get("original_file", ""), "author": meta.get("author", ""), "guild_id": guild_id,
             "added_by": added_by, "added_at": now(), "body": parsed.body,
         }
         # The checks run inside the write transaction: two processes adding the

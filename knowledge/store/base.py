@@ -52,7 +52,7 @@ class StoreBase:
         self.db.execute("PRAGMA foreign_keys=ON")
         self._lock = threading.RLock()
         # Bumped by writes, so that readers know which caches went stale.
-        self.generations = {"articles": 0, "facts": 0, "feedback": 0, "vectors": 0}
+        self.generations = {"articles": 0, "facts": 0, "feedback": 0, "vectors": 0, "feeds": 0}
 
     def close(self) -> None:
         self.db.close()

@@ -136,6 +136,33 @@ def _m011_sentence_vectors(db: sqlite_utils.Database) -> None:
     )
 
 
+def _m012_article_author(db: sqlite_utils.Database) -> None:
+    if "author" not in db["articles"].columns_dict:
+        db["articles"].add_column("author", str)
+
+
+def _m013_feeds(db: sqlite_utils.Database) -> None:
+    """Feeds followed per server (guild_id null: the command line's), and the items already seen."""
+    db["feeds"].create(
+        {
+            "id": int, "guild_id": int, "url": str, "title": str, "channel_id": int, "added_by": int, "added_at": str,
+            "etag": str, "last_modified": str, "last_polled_at": str, "last_ok_at": str, "failures": int,
+            "last_error": str, "next_attempt_at": str,
+        },
+        pk="id", not_null={"url", "failures"}, defaults={"failures": 0}, if_not_exists=True,
+    )
+    db["feeds"].create_index(["guild_id", "url"], if_not_exists=True)
+    db["feed_items"].create(
+        {
+            "id": int, "feed_id": int, "key": str, "link": str, "title": str, "article_id": int, "status": str,
+            "error": str, "attempts": int, "seen_at": str,
+        },
+        pk="id", not_null={"feed_id", "key", "status"}, foreign_keys=[("feed_id", "feeds", "id")], if_not_exists=True,
+    )
+    db["feed_items"].create_index(["feed_id", "key"], unique=True, if_not_exists=True)
+    db["articles"].create_index(["url", "guild_id"], if_not_exists=True)
+
+
 MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("001_articles", _m001_articles),
     ("002_facts", _m002_facts),
@@ -148,6 +175,8 @@ MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("009_people_search", _m009_people_search),
     ("010_bulk_search_index", _m010_bulk_search_index),
     ("011_sentence_vectors", _m011_sentence_vectors),
+    ("012_article_author", _m012_article_author),
+    ("013_feeds", _m013_feeds),
 ]
 
 
