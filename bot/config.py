@@ -1,41 +1,128 @@
-"""Settings from the environment (see .env.example). Never a token in a file."""
+"""Settings: one class, one field per setting, read from the environment and
+from a `.env` file in the working directory (see .env.example), validated at
+start-up by pydantic-settings. A bad value stops the program with a message
+naming the setting; nothing is dropped silently.
+
+To add a setting, add a field: its variable is STRIKEBOT_ and the field's name
+in capitals (or the field's `validation_alias`), and it is documented in
+.env.example and the README's configuration table.
+"""
 
 from __future__ import annotations
 
-import os
-from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Annotated, Any
 
-from knowledge.store import PROJECT_ROOT
+import platformdirs
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+APP_NAME = "strikebot"
+
+# Discord ids ("snowflakes") are positive 64-bit integers.
+Snowflake = Annotated[int, Field(gt=0, lt=2**64)]
 
 
-def _ids(value: str | None) -> frozenset[int]:
-    return frozenset(int(part) for part in (value or "").replace(" ", "").split(",") if part.isdigit())
+def default_db_path() -> Path:
+    """The per-user data folder (`~/.local/share/strikebot` on Linux), never the install folder."""
+    return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False)) / "strikebot.db"
 
 
-@dataclass(frozen=True)
-class Settings:
-    token: str = field(default="", repr=False)
-    db_path: Path = PROJECT_ROOT / "data" / "strikebot.db"
-    test_guild: int | None = None
+class ConfigError(ValueError):
+    """A setting with a bad value; the message names the setting."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="STRIKEBOT_",
+        env_file=".env",
+        env_file_encoding="utf-8",
+        env_ignore_empty=True,  # `STRIKEBOT_TEST_GUILD=` in .env means "not set"
+        extra="ignore",
+        frozen=True,
+        populate_by_name=True,
+    )
+
+    token: SecretStr = Field(default=SecretStr(""), validation_alias=AliasChoices("token", "DISCORD_TOKEN"))
+    db_path: Path = Field(default_factory=default_db_path, validation_alias=AliasChoices("db_path", "STRIKEBOT_DB"))
+    # A database built into the image: a new, empty volume starts as a copy of it.
+    seed_db: Path | None = None
+    test_guild: Snowflake | None = None
+    # Where articles added with /article add are saved (default: next to the database).
+    articles_dir: Path | None = None
     mod_role: str = ""  # a role name or id that counts as moderator
-    answer_channels: frozenset[int] = frozenset()
-    articles_dir: Path = PROJECT_ROOT / "data" / "articles"
-    cooldown_rate: int = 5
-    cooldown_seconds: float = 30.0
-    max_concurrent: int = 8
-    max_queue: int = 1000  # waiting core calls before "try again"; at a few ms each, a 1,000-question burst is seconds
+    answer_channels: Annotated[frozenset[Snowflake], NoDecode] = frozenset()
+    cooldown_rate: int = Field(default=5, gt=0)
+    cooldown_seconds: float = Field(default=30.0, gt=0)
+    max_concurrent: int = Field(default=8, gt=0)
+    max_queue: int = Field(default=1000, gt=0)  # waiting core calls before "try again"; a 1,000-question burst is seconds
 
+    @field_validator("token")
     @classmethod
-    def from_env(cls, db_path: Path | None = None) -> Settings:
-        env = os.environ
-        guild = env.get("STRIKEBOT_TEST_GUILD", "").strip()
-        db = db_path or Path(env.get("STRIKEBOT_DB") or cls.db_path)
-        return cls(
-            token=env.get("DISCORD_TOKEN", "").strip(),
-            db_path=db,
-            test_guild=int(guild) if guild.isdigit() else None,
-            mod_role=env.get("STRIKEBOT_MOD_ROLE", "").strip(),
-            answer_channels=_ids(env.get("STRIKEBOT_ANSWER_CHANNELS")),
-            articles_dir=Path(env.get("STRIKEBOT_ARTICLES_DIR") or db.parent / "articles"),
-        )
+    def _strip_token(cls, value: SecretStr) -> SecretStr:
+        return SecretStr(value.get_secret_value().strip())
+
+    @field_validator("answer_channels", mode="before")
+    @classmethod
+    def _channel_list(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            parts = [part.strip() for part in value.split(",") if part.strip()]
+            bad = [part for part in parts if not part.isdigit()]
+            if bad:
+                raise ValueError(f"channel ids are numbers separated by commas; {bad[0]!r} is not one")
+            return frozenset(int(part) for part in parts)
+        return value
+
+    @field_validator("db_path")
+    @classmethod
+    def _folder_exists(cls, value: Path) -> Path:
+        value = value.expanduser()
+        if value == default_db_path():
+            return value  # created with its folder on first use
+        if not value.parent.is_dir():
+            raise ValueError(f"the folder {value.parent} does not exist (create it, or fix the path)")
+        if value.is_dir():
+            raise ValueError(f"{value} is a folder; give the path of a database file inside it")
+        return value
+
+    @model_validator(mode="after")
+    def _articles_next_to_db(self) -> Settings:
+        if self.articles_dir is None:
+            object.__setattr__(self, "articles_dir", self.db_path.parent / "articles")
+        return self
+
+    @property
+    def discord_token(self) -> str:
+        return self.token.get_secret_value()
+
+
+def env_name(field: str) -> str:
+    """The variable a field is read from, as the operator writes it."""
+    info = Settings.model_fields.get(field)
+    alias = info.validation_alias if info else None
+    if isinstance(alias, AliasChoices):
+        names = [c for c in alias.choices if isinstance(c, str) and c.isupper()]
+        if names:
+            return names[0]
+    return f"STRIKEBOT_{field.upper()}"
+
+
+def describe(error: ValidationError) -> str:
+    """One line per bad setting: its variable, what is wrong, the value given."""
+    lines = []
+    for item in error.errors():
+        field = str(item["loc"][0]) if item["loc"] else ""
+        name = env_name(field) if field in Settings.model_fields else field.upper()
+        message = str(item["msg"]).removeprefix("Value error, ")
+        given = item.get("input")
+        shown = "" if name == "DISCORD_TOKEN" or isinstance(given, dict) else f" (got {given!r})"
+        lines.append(f"{name}: {message}{shown}")
+    return "\n".join(lines)
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """The settings from the environment and .env; raises ConfigError naming each bad one."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as error:
+        raise ConfigError(describe(error)) from None

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -8,6 +9,16 @@ from knowledge.answer import Engine
 from knowledge.store import Store
 
 DATA = Path(__file__).parent / "data"
+
+
+@pytest.fixture(autouse=True)
+def own_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test (nor the programs it starts) reads the operator's settings or
+    touches the per-user data folder: both point into the test's own folder."""
+    for name in list(os.environ):
+        if name.startswith("STRIKEBOT_") or name == "DISCORD_TOKEN":
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
 
 
 @pytest.fixture
@@ -32,4 +43,6 @@ def settings(tmp_path: Path):
 def simcord_bot(settings):
     from bot.client import create_bot
 
-    return create_bot(settings.db_path, settings)
+    bot = create_bot(settings.db_path, settings)
+    bot.shard_count = 1  # on Discord, the gateway says how many; offline, one (see test_many_servers_over_two_shards)
+    return bot

@@ -3,8 +3,6 @@ permissions, components and gateway events."""
 
 from __future__ import annotations
 
-import dataclasses
-
 import discord
 import pytest
 from discord import app_commands
@@ -344,10 +342,10 @@ def channel_bot(tmp_path):
 async def test_answer_channels_answer_questions_and_stay_quiet_otherwise(channel_bot):
     import simcord
 
-    async with simcord.run(channel_bot, approved_intents=discord.Intents.all()) as env:
+    async with simcord.run(channel_bot, approved_intents=discord.Intents.all(), shard_count=1) as env:
         guild = env.create_guild(name="Writers")
         channel = guild.create_text_channel("questions")
-        channel_bot.settings = dataclasses.replace(channel_bot.settings, answer_channels=frozenset({channel.id}))
+        channel_bot.settings = channel_bot.settings.model_copy(update={"answer_channels": frozenset({channel.id})})
         member = guild.add_member(env.create_user("member"))
         await member.send(channel, "how many ballots were cast?")
         assert channel.last_message.author.id == env.bot.user.id and "5,507" in channel.last_message.embeds[0].description
