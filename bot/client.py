@@ -15,6 +15,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.checks import Cooldowns
 from bot.config import Settings, load_settings
 from knowledge.answer import Engine
 from knowledge.store import Store
@@ -52,6 +53,7 @@ class StrikeBot(commands.AutoShardedBot):
         )
         self.engine = engine
         self.settings = settings
+        self.cooldowns = Cooldowns(settings.cooldown_rate, settings.cooldown_seconds)
         self._work = asyncio.Semaphore(settings.max_concurrent)
         self._waiting = 0
         self.tree.on_error = self.on_tree_error

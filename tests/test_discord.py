@@ -353,3 +353,72 @@ async def test_answer_channels_answer_questions_and_stay_quiet_otherwise(channel
         assert channel.last_message.author.id == member.id  # no sourced answer: silence, not noise
         await member.send(channel, "ballots were cast, I think")
         assert channel.last_message.author.id == member.id  # not a question
+
+
+def bot_messages(env, channel) -> list:
+    return [m for m in channel.history() if m.author.id == env.bot.user.id]
+
+
+async def test_thirty_mentions_in_a_row_get_the_cooldown_not_thirty_answers(simcord_env, server, caplog):
+    _, channel, member, _, _ = server
+    for _ in range(30):
+        await member.send(channel, f"<@{simcord_env.bot.user.id}> how many ballots were cast?")
+    sent = bot_messages(simcord_env, channel)
+    answers = [m for m in sent if m.embeds]
+    notices = [m for m in sent if not m.embeds]
+    assert len(answers) == 5  # the same budget as /ask: 5 questions in 30 s
+    assert len(notices) == 1 and "asking quickly" in notices[0].content  # said once, then quiet
+    await simcord_env.advance_time(31)
+    await member.send(channel, f"<@{simcord_env.bot.user.id}> how many ballots were cast?")
+    assert "5,507" in channel.last_message.embeds[0].description
+
+
+async def test_slash_and_mentions_share_one_budget(simcord_env, server):
+    _, channel, member, _, _ = server
+    for _ in range(5):
+        await member.send(channel, f"<@{simcord_env.bot.user.id}> how many ballots were cast?")
+    limited = await member.slash(channel, "ask", question="how many ballots were cast")
+    assert limited.ephemeral and "try again" in limited.response.content
+    assert all(isinstance(e, app_commands.CommandOnCooldown) for e in simcord_env.errors)
+
+
+async def test_a_mention_logs_no_error(simcord_env, server, caplog):
+    _, channel, member, _, _ = server
+    await member.send(channel, f"<@{simcord_env.bot.user.id}> how many ballots were cast?")
+    assert "5,507" in channel.last_message.embeds[0].description
+    assert [r for r in caplog.records if r.levelname in ("ERROR", "CRITICAL")] == []
+    assert "not found" not in caplog.text
+
+
+async def test_a_reply_to_an_answer_is_not_a_question(simcord_env, server):
+    _, channel, member, _, _ = server
+    await member.send(channel, f"<@{simcord_env.bot.user.id}> how many ballots were cast?")
+    answer = channel.last_message
+    assert answer.author.id == simcord_env.bot.user.id
+    thanks = await member.send(channel, "thanks, that helps!", reply_to=answer)
+    assert simcord_env.bot.user in thanks.mentions  # Discord pings the replied-to author...
+    assert channel.last_message.id == thanks.id  # ...but only an explicit mention is a question
+    await member.send(channel, f"<@{simcord_env.bot.user.id}> and what did Handel say about net profits?", reply_to=answer)
+    assert "casting couch" in channel.last_message.embeds[0].description
+
+
+async def test_many_servers_over_two_shards(tmp_path):
+    """AutoShardedBot: servers spread over the shards Discord asks for, one process answers all."""
+    import simcord
+
+    from bot.client import StrikeBot, create_bot
+    from bot.config import Settings
+
+    bot = create_bot(tmp_path / "kb.db", Settings(db_path=tmp_path / "kb.db", articles_dir=tmp_path / "a"))
+    assert isinstance(bot, discord.AutoShardedClient) and isinstance(bot, StrikeBot)
+    async with simcord.run(bot, shard_count=2) as env:
+        guilds = []
+        for n in range(4):
+            guilds.append(env.create_guild(name=f"Local {n}"))
+            await env.advance_time(0.001)  # a guild's shard follows its id's time stamp, in milliseconds
+        assert {bot.get_guild(g.id).shard_id for g in guilds} == {0, 1}
+        for guild in guilds:
+            channel = guild.create_text_channel("general")
+            member = guild.add_member(env.create_user(f"member-{guild.id}"))
+            result = await member.slash(channel, "ask", question="how many ballots were cast")
+            assert "5,507" in embed_text(result)

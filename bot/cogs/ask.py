@@ -11,6 +11,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.checks import ask_cooldown
 from bot.client import Busy, StrikeBot
 from bot.render import answer_embed, answer_key, clip, error_message
 from knowledge.answer import QuestionError
@@ -79,6 +80,10 @@ class SuggestionSelect(discord.ui.DynamicItem[discord.ui.Select[Any]], template=
 
     async def callback(self, interaction: discord.Interaction) -> None:
         bot: StrikeBot = interaction.client  # type: ignore[assignment]
+        wait = bot.cooldowns.retry_after(interaction.guild_id, interaction.user.id)
+        if wait is not None:
+            await interaction.response.send_message(f"You're asking quickly! Please try again in {wait:.0f} s.", ephemeral=True)
+            return
         values = interaction.data.get("values", []) if interaction.data else []
         question = str(values[0]) if values else ""
         answer = await bot.core(bot.engine.ask, question, interaction.guild_id)
@@ -109,7 +114,7 @@ class Ask(commands.Cog):
 
     @app_commands.command(name="ask")
     @app_commands.describe(question="Your question about the strike or the negotiations")
-    @app_commands.checks.cooldown(5, 30.0, key=lambda i: (i.guild_id, i.user.id))
+    @app_commands.check(ask_cooldown)
     async def ask(self, interaction: discord.Interaction, question: str) -> None:
         """Ask about the strike; the answer is a sourced quote or figure."""
         work = asyncio.ensure_future(self._answer(question, interaction.guild_id))
@@ -137,15 +142,21 @@ class Ask(commands.Cog):
 
     @commands.Cog.listener()
     async def on_message(self, message: discord.Message) -> None:
-        """A mention of the bot with a question, or a "?" in an answer channel."""
+        """An explicit mention of the bot with a question, or a "?" in an answer channel.
+        A reply to one of the bot's answers mentions it too, but is not a question."""
         if message.author.bot or self.bot.user is None:
             return
-        mentioned = self.bot.user in message.mentions
+        mentioned = self.bot.user.id in message.raw_mentions  # written in the text, not a reply's ping
         in_channel = message.channel.id in self.bot.settings.answer_channels and message.content.rstrip().endswith("?")
         if not (mentioned or in_channel):
             return
-        question = re.sub(rf"<@!?{self.bot.user.id}>", "", message.content).strip()
         guild_id = message.guild.id if message.guild else None
+        wait = self.bot.cooldowns.retry_after(guild_id, message.author.id)
+        if wait is not None:
+            if mentioned and self.bot.cooldowns.first_refusal(guild_id, message.author.id, wait):
+                await message.reply(f"You're asking quickly! Please try again in {wait:.0f} s.", mention_author=False)
+            return
+        question = re.sub(rf"<@!?{self.bot.user.id}>", "", message.content).strip()
         try:
             answer = await self._answer(question, guild_id)
         except (QuestionError, Busy) as error:
