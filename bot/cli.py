@@ -200,13 +200,13 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def cmd_faults(args: argparse.Namespace) -> int:
-    from bot.faults import main as faults_main
+    from harness.faults import main as faults_main
 
     return faults_main(args)
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
-    from bot.bench import main as bench_main
+    from harness.bench import main as bench_main
 
     return bench_main(args)
 

@@ -48,7 +48,7 @@ def test_a_spelled_ordinal_day_is_a_figure():
 
 
 def test_trying_only_where_a_figure_can_begin_finds_the_same_figures():
-    from bot import synthetic
+    from harness import synthetic
     from knowledge.figures import _FIGURE_RE, figure_matches
     from knowledge.ingest import split_header
     from knowledge.store import BUNDLED_ARTICLES

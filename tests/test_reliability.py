@@ -17,9 +17,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot import synthetic
 from bot.client import Busy, create_bot
 from bot.config import Settings
+from harness import synthetic
 from knowledge.answer import Engine, QuestionError
 from knowledge.ingest import ArticleError
 from knowledge.store import FactError, Store
@@ -184,7 +184,7 @@ def test_a_huge_article_is_refused_politely(store):
 async def test_a_burst_over_real_http_and_websocket_is_answered_in_full():
     """The real bot logs in to a loopback Discord (another process, real HTTP and
     websocket on 127.0.0.1) and answers 30 /ask interactions sent at once."""
-    from bot.burst import run_burst
+    from harness.burst import run_burst
 
     result = await run_burst(30)
     assert result["acknowledged"] == 30

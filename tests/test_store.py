@@ -130,7 +130,7 @@ def test_impossible_header_dates_are_refused(written):
 
 
 def test_a_batch_of_articles_is_written_whole(tmp_path):
-    from bot import synthetic
+    from harness import synthetic
 
     store = Store(tmp_path / "kb.db", bundled=False)
     items = list(synthetic.articles(400))

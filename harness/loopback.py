@@ -216,7 +216,7 @@ async def _serve() -> None:
 
 def start() -> tuple[subprocess.Popen[str], int]:
     """The loopback Discord in its own process; returns the process and its port."""
-    process = subprocess.Popen([sys.executable, "-m", "bot.loopback"], stdout=subprocess.PIPE, text=True)
+    process = subprocess.Popen([sys.executable, "-m", "harness.loopback"], stdout=subprocess.PIPE, text=True)
     assert process.stdout is not None
     line = process.stdout.readline()
     if not line.strip().isdigit():

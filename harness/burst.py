@@ -1,6 +1,6 @@
 """A burst of concurrent /ask interactions through the real bot, offline.
 
-A loopback Discord (bot/loopback.py) runs in its own process and talks to the
+A loopback Discord (harness/loopback.py) runs in its own process and talks to the
 real discord.py client over real HTTP and a real websocket on 127.0.0.1, so
 the timings are the bot's own: nothing else runs on its event loop.
 """
@@ -54,9 +54,9 @@ async def run_burst(count: int = 200) -> dict[str, Any]:
     callback's arrival, with the bot's event loop watched for stalls."""
     import aiohttp
 
-    from bot import loopback
     from bot.client import create_bot
     from bot.config import Settings
+    from harness import loopback
 
     logging.getLogger("discord.client").setLevel(logging.ERROR)  # no voice here, and no need to say so
     process, port = loopback.start()

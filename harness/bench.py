@@ -52,7 +52,7 @@ def questions() -> list[str]:
 
 def build(db: Path, sentences: int, facts: int) -> dict[str, float]:
     """The bundled articles, synthetic articles up to `sentences`, and `facts` facts."""
-    from bot import synthetic
+    from harness import synthetic
 
     store = Store(db)
     items = [(f"synthetic/{name}", text) for name, text in synthetic.articles(sentences)] if sentences else []
@@ -206,7 +206,7 @@ def plot(rows: list[dict[str, Any]], target: Path) -> bool:
     return True
 
 
-def _in_fresh_process(call: str, imports: str = "from bot.bench import build, measure, news_ingest") -> dict[str, Any]:
+def _in_fresh_process(call: str, imports: str = "from harness.bench import build, measure, news_ingest") -> dict[str, Any]:
     """`call` (an expression in this module's names) run in a new Python process, its result.
     Each measurement gets a process of its own, as the bot and the command line do:
     one that has built a million-sentence base forks slower workers and collects a
@@ -220,7 +220,7 @@ def _in_fresh_process(call: str, imports: str = "from bot.bench import build, me
 
 def burst(count: int = 200) -> dict[str, Any]:
     """`count` /ask interactions arriving at once at the real bot, from a loopback Discord."""
-    return _in_fresh_process(f"asyncio.run(run_burst({count}))", "from bot.burst import run_burst")
+    return _in_fresh_process(f"asyncio.run(run_burst({count}))", "from harness.burst import run_burst")
 
 
 def main(args: argparse.Namespace) -> int:

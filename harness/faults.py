@@ -20,7 +20,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bot import synthetic
+from harness import synthetic
 from knowledge.store import PROJECT_ROOT, Store
 
 

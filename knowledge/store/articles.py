@@ -1,0 +1,255 @@
+"""Articles: ingest, saving, and the derived rows (sentences, quotes, figures,
+people) rebuilt from the stored text when extraction improves.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import os
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from knowledge import ingest
+from knowledge.models import Article
+from knowledge.store.base import NotFoundError, StoreBase, display_path, now
+
+log = logging.getLogger(__name__)
+
+BUNDLED_ARTICLES = Path(__file__).resolve().parent.parent / "articles"
+
+# Everything about an article but its text, which only ingest and re-derivation read.
+_ARTICLE_COLUMNS = "id, path, title, outlet, outlet_inferred, date, date_inferred, url, guild_id"
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    status: str  # "added", "updated" or "skipped"
+    article_id: int
+    title: str
+    path: str
+    reason: str = ""
+
+
+class ArticlesMixin(StoreBase):
+    """Adding articles (one, uploaded, or in bulk) and their derived rows; listing them."""
+
+    def sync_bundled(self) -> list[IngestResult]:
+        """Make sure every bundled article is in the knowledge base."""
+        results = []
+        for path in ingest.article_files([BUNDLED_ARTICLES]):
+            try:
+                results.append(self.ingest_file(path))
+            except ingest.ArticleError as error:
+                log.warning("bundled article %s skipped: %s", path, error)
+        return results
+
+    def ingest_file(
+        self, path: Path, *, guild_id: int | None = None, added_by: int | None = None, overrides: dict[str, str] | None = None
+    ) -> IngestResult:
+        raw = ingest.read_text(path.read_bytes(), path.name)
+        return self.ingest_text(raw, display_path(path), guild_id=guild_id, added_by=added_by, overrides=overrides, name=path.name)
+
+    def ingest_text(
+        self,
+        raw: str,
+        path: str,
+        *,
+        guild_id: int | None = None,
+        added_by: int | None = None,
+        overrides: dict[str, str] | None = None,
+        name: str = "article",
+    ) -> IngestResult:
+        """Add an article; the same text twice changes nothing. Raises ArticleError."""
+        return self._save_parsed(ingest.parse_article(raw, overrides, name), path, guild_id=guild_id, added_by=added_by)
+
+    def ingest_many(
+        self, items: Iterable[tuple[str, str]], *, guild_id: int | None = None, batch: int = 200, workers: int = 0
+    ) -> Iterator[IngestResult]:
+        """Bulk ingest of (path, text) pairs: parsed in worker processes, written in batches.
+
+        Each batch is one transaction, so an interrupted bulk load leaves whole
+        articles only. Articles that fail to parse are reported, not fatal.
+        """
+        from concurrent.futures import ProcessPoolExecutor
+
+        workers = workers or max(1, min(4, os.cpu_count() or 1))
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            # While one batch is written, the workers parse the next.
+            waiting: tuple[list[str], Iterator[ingest.Parsed | Exception]] | None = None
+            chunk: list[tuple[str, str]] = []
+            for item in itertools.chain(items, [None]):
+                if item is not None:
+                    chunk.append(item)
+                    if len(chunk) < batch:
+                        continue
+                submitted = ([p for p, _ in chunk], pool.map(_parse_quietly, [t for _, t in chunk], chunksize=8)) if chunk else None
+                chunk = []
+                if waiting is not None:
+                    yield from self._save_batch(list(zip(waiting[0], waiting[1], strict=True)), guild_id)
+                waiting = submitted
+            if waiting is not None:
+                yield from self._save_batch(list(zip(waiting[0], waiting[1], strict=True)), guild_id)
+
+    def _save_batch(self, parsed: list[tuple[str, ingest.Parsed | Exception]], guild_id: int | None) -> list[IngestResult]:
+        results = []
+        with self._write("articles"):
+            saved = []
+            for path, item in parsed:
+                if isinstance(item, Exception):
+                    results.append(IngestResult("error", 0, "", path, str(item)))
+                    continue
+                result = self._save_article(item, path, guild_id=guild_id, added_by=None)
+                results.append(result)
+                if result.status != "skipped":
+                    saved.append((result.article_id, item))
+            self._save_derived(saved)
+        return results
+
+    def add_article_bytes(
+        self,
+        data: bytes,
+        filename: str,
+        folder: Path,
+        *,
+        guild_id: int | None = None,
+        added_by: int | None = None,
+        overrides: dict[str, str] | None = None,
+    ) -> IngestResult:
+        """An uploaded article: checked, saved under `folder`, then ingested. Raises ArticleError."""
+        raw = ingest.read_text(data, filename)
+        parsed = ingest.parse_article(raw, overrides, filename)
+        safe = re.sub(r"[^\w.-]+", "-", Path(filename).name).strip("-.")[:80] or "article.txt"
+        if not safe.lower().endswith((".txt", ".md")):
+            safe += ".txt"
+        target = folder / str(guild_id or "global") / f"{parsed.sha256[:12]}-{safe}"
+        if not target.exists():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            partial = target.with_suffix(target.suffix + ".part")
+            partial.write_text(raw, encoding="utf-8")
+            os.replace(partial, target)
+        return self._save_parsed(parsed, display_path(target), guild_id=guild_id, added_by=added_by)
+
+    def _save_parsed(self, parsed: ingest.Parsed, path: str, *, guild_id: int | None, added_by: int | None) -> IngestResult:
+        with self._write("articles"):
+            result = self._save_article(parsed, path, guild_id=guild_id, added_by=added_by)
+            if result.status != "skipped":
+                self._save_derived([(result.article_id, parsed)])
+        return result
+
+    def _save_article(self, parsed: ingest.Parsed, path: str, *, guild_id: int | None, added_by: int | None) -> IngestResult:
+        """The article's own row (inside the caller's write transaction), unless it is already there."""
+        meta = parsed.meta
+        row = {
+            "path": path, "sha256": parsed.sha256, "title": meta.get("title", ""), "outlet": meta.get("outlet", ""),
+            "outlet_inferred": int(ingest.is_yes(meta.get("outlet_inferred"))), "date": meta.get("date", ""),
+            "date_inferred": int(ingest.is_yes(meta.get("date_inferred"))), "date_note": meta.get("date_note", ""),
+            "url": meta.get("url", ""), "original_file": meta.get("original_file", ""), "guild_id": guild_id,
+            "added_by": added_by, "added_at": now(), "body": parsed.body,
+        }
+        # The checks run inside the write transaction: two processes adding the
+        # same article at once add it once.
+        conn = self.db.conn
+        same = conn.execute("select id, title, path from articles where sha256 = ? and guild_id is ?", [parsed.sha256, guild_id]).fetchone()
+        if same:
+            return IngestResult("skipped", same[0], same[1], same[2], "already in the knowledge base")
+        previous = conn.execute("select id from articles where path = ? and guild_id is ?", [path, guild_id]).fetchone()
+        columns = ", ".join(f"[{c}]" for c in row)
+        if previous:
+            article_id = int(previous[0])
+            self._delete_derived(article_id)
+            conn.execute(f"update articles set ({columns}) = ({', '.join('?' * len(row))}) where id = ?", [*row.values(), article_id])
+            status = "updated"
+        else:
+            cursor = conn.execute(f"insert into articles ({columns}) values ({', '.join('?' * len(row))})", list(row.values()))
+            article_id = int(cursor.lastrowid or 0)
+            status = "added"
+        log.info("%s article %s (%s)", status, path, meta.get("title"))
+        return IngestResult(status, article_id, row["title"], path)
+
+    def _delete_derived(self, article_id: int) -> None:
+        for table in ("quotes", "figures", "people", "sentences"):
+            self.db.execute(f"delete from {table} where article_id = ?", [article_id])
+
+    def _save_derived(self, articles: list[tuple[int, ingest.Parsed]]) -> None:
+        """Sentences, quotes, figures and people of many articles, one statement a table
+        (inside the caller's transaction); then their rows in the search indexes."""
+        if not articles:
+            return
+        conn = self.db.conn
+        first = next_id = conn.execute("select coalesce(max(id), 0) + 1 from sentences").fetchone()[0]
+        last_person = conn.execute("select coalesce(max(id), 0) from people").fetchone()[0]
+        sentences: list[tuple[Any, ...]] = []
+        details: dict[str, list[tuple[Any, ...]]] = {"quotes": [], "figures": [], "people": []}
+        columns: dict[str, list[str]] = {}
+        for article_id, parsed in articles:
+            ids = {}
+            for r in parsed.sentences:
+                ids[r["position"]] = next_id
+                sentences.append((next_id, article_id, r["position"], r["paragraph"], r["start"], r["end"], r["text"], r["terms"]))
+                next_id += 1
+            for table, rows in (("quotes", parsed.quotes), ("figures", parsed.figures), ("people", parsed.people)):
+                if rows:
+                    names = columns.setdefault(table, [k for k in rows[0] if k != "position"])
+                    details[table].extend((article_id, ids[r["position"]], *(r[c] for c in names)) for r in rows)
+        conn.executemany(
+            "insert into sentences (id, article_id, position, paragraph, start, [end], text, terms) values (?, ?, ?, ?, ?, ?, ?, ?)",
+            sentences,
+        )
+        for table, rows in details.items():
+            if rows:
+                names = columns[table]
+                conn.executemany(
+                    f"insert into {table} (article_id, sentence_id, {', '.join(f'[{c}]' for c in names)}) "
+                    f"values (?, ?, {', '.join('?' * len(names))})",
+                    rows,
+                )
+        conn.execute("insert into sentences_fts (rowid, terms) select id, terms from sentences where id >= ?", [first])
+        conn.execute("insert into people_fts (rowid, terms) select id, terms from people where id > ?", [last_person])
+
+    def _rederive_if_stale(self) -> None:
+        version = str(ingest.EXTRACTOR_VERSION)
+        rows = list(self.db.query("select value from meta where key = 'extractor_version'"))
+        if rows and rows[0]["value"] == version:
+            return
+        articles = list(self.db.query("select id, body from articles"))
+        with self._write("articles") as db:
+            for article in articles:
+                parsed = ingest.Parsed(meta={}, body=article["body"], sha256="")
+                ingest.derive(parsed)
+                self._delete_derived(article["id"])
+                self._save_derived([(article["id"], parsed)])
+            db["meta"].upsert({"key": "extractor_version", "value": version}, pk="key")
+        if articles:
+            log.info("re-derived %d articles for extractor version %s", len(articles), version)
+
+    def articles(self, guild_id: int | None = None) -> list[Article]:
+        rows = self._rows(f"select {_ARTICLE_COLUMNS} from articles where guild_id is null or guild_id is ? order by date, id", [guild_id])
+        return [_article(row) for row in rows]
+
+    def all_articles(self) -> list[Article]:
+        return [_article(row) for row in self._rows(f"select {_ARTICLE_COLUMNS} from articles order by id")]
+
+    def article(self, article_id: int) -> Article:
+        rows = self._rows(f"select {_ARTICLE_COLUMNS} from articles where id = ?", [article_id])
+        if not rows:
+            raise NotFoundError(f"no article #{article_id}")
+        return _article(rows[0])
+
+
+def _parse_quietly(raw: str) -> ingest.Parsed | Exception:
+    try:
+        return ingest.parse_article(raw)
+    except ingest.ArticleError as error:
+        return error
+
+
+def _article(row: dict[str, Any]) -> Article:
+    return Article(
+        id=row["id"], path=row["path"], title=row["title"], outlet=row["outlet"] or "", date=row["date"] or "",
+        outlet_inferred=bool(row["outlet_inferred"]), date_inferred=bool(row["date_inferred"]), url=row["url"] or "",
+        guild_id=row["guild_id"],
+    )

@@ -1,0 +1,242 @@
+"""Moderators' facts: add, edit, retire, restore, their history, export and import."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from typing import Any
+
+from knowledge.models import SOURCE_TYPES, Fact, FactChange
+from knowledge.store.base import FactError, NotFoundError, StoreBase, _any_of, now
+from knowledge.text import clean, content_stems
+
+MAX_FACT_LENGTH = 1500
+MAX_SOURCE_LENGTH = 500
+
+
+class FactsMixin(StoreBase):
+    """Moderator facts, each change kept in their history."""
+
+    def add_fact(
+        self,
+        text: str,
+        source: str,
+        *,
+        author_id: int | None = None,
+        guild_id: int | None = None,
+        questions: Iterable[str] = (),
+        source_type: str = "",
+        supersedes: int | None = None,
+    ) -> Fact:
+        text, source, questions_list, source_type = _check_fact(text, source, questions, source_type)
+        with self._lock:
+            duplicate = self._rows(
+                "select id from facts where guild_id is ? and status = 'active' and lower(text) = lower(?)", [guild_id, text]
+            )
+            if duplicate:
+                raise FactError(f"fact #{duplicate[0]['id']} already says exactly that")
+            if supersedes is not None:
+                self._fact_row(supersedes, guild_id)
+            stamp = now()
+            row = {
+                "guild_id": guild_id, "text": text, "questions": json.dumps(questions_list), "source": source,
+                "source_type": source_type, "author_id": author_id, "status": "active", "version": 1,
+                "supersedes": supersedes, "created_at": stamp, "updated_at": stamp,
+                "terms": " ".join(content_stems(" ".join([text, *questions_list]))),
+            }
+            with self._write("facts") as db:
+                fact_id = db["facts"].insert(row).last_pk
+                self._history(fact_id, "add", row, author_id, stamp)
+                if supersedes is not None:
+                    old = self._fact_row(supersedes, guild_id)
+                    if old["status"] == "active":
+                        db["facts"].update(supersedes, {"status": "retired", "version": old["version"] + 1, "updated_at": stamp})
+                        self._history(supersedes, f"superseded by #{fact_id}", {**old, "status": "retired", "version": old["version"] + 1}, author_id, stamp)
+            return self.fact(fact_id, guild_id)
+
+    def edit_fact(
+        self,
+        fact_id: int,
+        *,
+        guild_id: int | None,
+        actor_id: int | None,
+        text: str | None = None,
+        source: str | None = None,
+        questions: Iterable[str] | None = None,
+        source_type: str | None = None,
+    ) -> Fact:
+        with self._lock:
+            old = self._fact_row(fact_id, guild_id)
+            new_text, new_source, new_questions, new_type = _check_fact(
+                old["text"] if text is None else text,
+                old["source"] if source is None else source,
+                json.loads(old["questions"] or "[]") if questions is None else questions,
+                old["source_type"] if source_type is None else source_type,
+            )
+            stamp = now()
+            changes = {
+                "text": new_text, "source": new_source, "questions": json.dumps(new_questions), "source_type": new_type,
+                "version": old["version"] + 1, "updated_at": stamp,
+                "terms": " ".join(content_stems(" ".join([new_text, *new_questions]))),
+            }
+            with self._write("facts") as db:
+                db["facts"].update(fact_id, changes)
+                self._history(fact_id, "edit", {**old, **changes}, actor_id, stamp)
+            return self.fact(fact_id, guild_id)
+
+    def retire_fact(self, fact_id: int, *, guild_id: int | None, actor_id: int | None) -> Fact:
+        return self._set_status(fact_id, guild_id, actor_id, "retired", "retire")
+
+    def restore_fact(self, fact_id: int, *, guild_id: int | None, actor_id: int | None) -> Fact:
+        return self._set_status(fact_id, guild_id, actor_id, "active", "restore")
+
+    def _set_status(self, fact_id: int, guild_id: int | None, actor_id: int | None, status: str, action: str) -> Fact:
+        with self._lock:
+            old = self._fact_row(fact_id, guild_id)
+            if old["status"] == status:
+                raise FactError(f"fact #{fact_id} is already {status}")
+            stamp = now()
+            with self._write("facts") as db:
+                db["facts"].update(fact_id, {"status": status, "version": old["version"] + 1, "updated_at": stamp})
+                self._history(fact_id, action, {**old, "status": status, "version": old["version"] + 1}, actor_id, stamp)
+            return self.fact(fact_id, guild_id)
+
+    def _history(self, fact_id: int, action: str, row: dict[str, Any], actor_id: int | None, stamp: str) -> None:
+        self.db["fact_history"].insert(
+            {
+                "fact_id": fact_id, "version": row["version"], "action": action, "text": row["text"],
+                "questions": row["questions"], "source": row["source"], "source_type": row["source_type"],
+                "status": row["status"], "supersedes": row.get("supersedes"), "actor_id": actor_id, "at": stamp,
+            }
+        )
+
+    def _fact_row(self, fact_id: int, guild_id: int | None) -> dict[str, Any]:
+        rows = self._rows("select * from facts where id = ? and guild_id is ?", [fact_id, guild_id])
+        if not rows:
+            raise NotFoundError(f"there is no fact #{fact_id} here")
+        return rows[0]
+
+    def fact(self, fact_id: int, guild_id: int | None) -> Fact:
+        return fact_from_row(self._fact_row(fact_id, guild_id))
+
+    def facts(self, guild_id: int | None, *, include_retired: bool = False) -> list[Fact]:
+        status = "" if include_retired else "and status = 'active'"
+        return [fact_from_row(row) for row in self._rows(f"select * from facts where guild_id is ? {status} order by id", [guild_id])]
+
+    def fact_history(self, fact_id: int, guild_id: int | None) -> list[FactChange]:
+        self._fact_row(fact_id, guild_id)
+        rows = self._rows("select * from fact_history where fact_id = ? order by version, id", [fact_id])
+        return [
+            FactChange(
+                fact_id=row["fact_id"], version=row["version"], action=row["action"], text=row["text"], source=row["source"],
+                source_type=row["source_type"] or "", status=row["status"], actor_id=row["actor_id"], at=row["at"],
+                questions=tuple(json.loads(row["questions"] or "[]")), supersedes=row["supersedes"],
+            )
+            for row in rows
+        ]
+
+    def match_facts(self, terms: list[str], guild_id: int | None, limit: int = 20) -> list[dict[str, Any]]:
+        if not terms:
+            return []
+        query = _any_of(terms)
+        return self._rows(
+            """
+            select f.* from facts_fts join facts f on f.id = facts_fts.rowid
+            where facts_fts match :q and f.status = 'active' and (f.guild_id is null or f.guild_id is :guild)
+            order by facts_fts.rank limit :limit
+            """,
+            {"q": query, "guild": guild_id, "limit": limit},
+        )
+
+    def fact_questions(self, guild_id: int | None) -> list[str]:
+        rows = self._rows("select questions from facts where status = 'active' and (guild_id is null or guild_id is ?)", [guild_id])
+        return [q for row in rows for q in json.loads(row["questions"] or "[]")]
+
+    def export_facts(self, guild_id: int | None) -> dict[str, Any]:
+        facts = self._rows("select * from facts where guild_id is ? order by id", [guild_id])
+        history = self._rows(
+            "select h.* from fact_history h join facts f on f.id = h.fact_id where f.guild_id is ? order by h.fact_id, h.version",
+            [guild_id],
+        )
+        for row in facts:
+            row.pop("terms", None)
+        return {"format": "strikebot-facts", "version": 1, "facts": facts, "history": history}
+
+    def import_facts(self, data: dict[str, Any], guild_id: int | None, actor_id: int | None) -> tuple[int, int]:
+        """Add the facts of an export not already here (by text); returns (added, skipped)."""
+        if not isinstance(data, dict) or data.get("format") != "strikebot-facts" or not isinstance(data.get("facts"), list):
+            raise FactError("that is not a strikebot facts export")
+        history: dict[int, list[dict[str, Any]]] = {}
+        for change in data.get("history") or []:
+            if isinstance(change, dict):
+                history.setdefault(change.get("fact_id"), []).append(change)  # type: ignore[arg-type]
+        added = skipped = 0
+        new_ids: dict[int, int] = {}
+        links: list[tuple[int, int]] = []
+        with self._lock:
+            existing = {row["text"].lower() for row in self._rows("select text from facts where guild_id is ?", [guild_id])}
+            with self._write("facts") as db:
+                for item in data["facts"]:
+                    if not isinstance(item, dict):
+                        raise FactError("a fact in that export is not an object")
+                    text, source, questions, source_type = _check_fact(
+                        str(item.get("text", "")), str(item.get("source", "")), json.loads(item.get("questions") or "[]"),
+                        str(item.get("source_type") or ""),
+                    )
+                    if text.lower() in existing:
+                        skipped += 1
+                        continue
+                    status = "retired" if item.get("status") == "retired" else "active"
+                    stamp = now()
+                    row = {
+                        "guild_id": guild_id, "text": text, "questions": json.dumps(questions), "source": source,
+                        "source_type": source_type, "author_id": item.get("author_id"), "status": status,
+                        "version": int(item.get("version") or 1), "supersedes": None,
+                        "created_at": str(item.get("created_at") or stamp), "updated_at": str(item.get("updated_at") or stamp),
+                        "terms": " ".join(content_stems(" ".join([text, *questions]))),
+                    }
+                    fact_id = db["facts"].insert(row).last_pk
+                    new_ids[item.get("id")] = fact_id  # type: ignore[index]
+                    if item.get("supersedes") is not None:
+                        links.append((fact_id, item["supersedes"]))
+                    for change in sorted(history.get(item.get("id"), []), key=lambda c: c.get("version") or 0):  # type: ignore[arg-type]
+                        db["fact_history"].insert(
+                            {**{k: change.get(k) for k in ("version", "action", "text", "questions", "source", "source_type", "status", "actor_id", "at")}, "fact_id": fact_id, "supersedes": None}
+                        )
+                    if not history.get(item.get("id")):  # type: ignore[arg-type]
+                        self._history(fact_id, "import", row, actor_id, stamp)
+                    existing.add(text.lower())
+                    added += 1
+                for fact_id, old in links:  # "replaces #N" survives the renumbering
+                    if old in new_ids:
+                        db["facts"].update(fact_id, {"supersedes": new_ids[old]})
+        return added, skipped
+
+
+def _check_fact(text: str, source: str, questions: Iterable[str], source_type: str) -> tuple[str, str, list[str], str]:
+    text = clean(text)
+    source = clean(source)
+    if len(text) < 3:
+        raise FactError("a fact needs some text")
+    if len(text) > MAX_FACT_LENGTH:
+        raise FactError(f"a fact can be at most {MAX_FACT_LENGTH} characters (this one has {len(text)})")
+    if not source:
+        raise FactError("a fact needs a source: a link or a short note on where it comes from")
+    if len(source) > MAX_SOURCE_LENGTH:
+        raise FactError(f"a source can be at most {MAX_SOURCE_LENGTH} characters")
+    cleaned = [clean(q)[:300] for q in questions if clean(q)]
+    if len(cleaned) > 10:
+        raise FactError("at most ten example questions")
+    source_type = clean(source_type).lower()
+    if source_type and source_type not in SOURCE_TYPES:
+        raise FactError(f"the source type must be one of: {', '.join(SOURCE_TYPES)}")
+    return text, source, cleaned, source_type
+
+
+def fact_from_row(row: dict[str, Any]) -> Fact:
+    return Fact(
+        id=row["id"], text=row["text"], source=row["source"] or "", source_type=row["source_type"] or "",
+        author_id=row["author_id"], guild_id=row["guild_id"], status=row["status"], version=row["version"],
+        created_at=row["created_at"], updated_at=row["updated_at"], questions=tuple(json.loads(row["questions"] or "[]")),
+        supersedes=row["supersedes"],
+    )

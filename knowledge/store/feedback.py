@@ -1,0 +1,36 @@
+"""Members' feedback: questions left unanswered, and votes on answers."""
+
+from __future__ import annotations
+
+from knowledge.store.base import StoreBase, now
+from knowledge.text import content_stems
+
+
+class FeedbackMixin(StoreBase):
+    """Members' feedback."""
+
+    def log_unanswered(self, question: str, guild_id: int | None) -> None:
+        normalized = " ".join(content_stems(question))
+        with self._write("feedback") as db:
+            db["unanswered"].insert({"guild_id": guild_id, "question": question[:500], "normalized": normalized, "asked_at": now()})
+
+    def unanswered(self, guild_id: int | None, limit: int = 10) -> list[tuple[str, int]]:
+        rows = self._rows(
+            """select max(question) as question, count(*) as n, max(asked_at) as last from unanswered
+               where guild_id is ? group by normalized order by n desc, last desc limit ?""",
+            [guild_id, limit],
+        )
+        return [(row["question"], row["n"]) for row in rows]
+
+    def vote(self, user_id: int, guild_id: int | None, question: str, answer_key: str, helpful: bool) -> None:
+        """One vote per member and answer; voting again changes it."""
+        with self._write("feedback") as db:
+            db.execute(
+                """insert into votes (guild_id, user_id, question, answer_key, helpful, at) values (?, ?, ?, ?, ?, ?)
+                   on conflict(user_id, answer_key) do update set helpful = excluded.helpful, at = excluded.at""",
+                [guild_id, user_id, question[:500], answer_key, int(helpful), now()],
+            )
+
+    def votes(self, answer_key: str) -> tuple[int, int]:
+        rows = self._rows("select sum(helpful) as up, sum(1 - helpful) as down from votes where answer_key = ?", [answer_key])
+        return int(rows[0]["up"] or 0), int(rows[0]["down"] or 0)

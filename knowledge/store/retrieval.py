@@ -1,0 +1,120 @@
+"""The read queries the answer engine uses: vocabularies, sentence and people search, neighbours, details."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from knowledge.store.base import StoreBase, _any_of
+
+
+class RetrievalMixin(StoreBase):
+    """Reading for the matcher."""
+
+    def vocabulary(self) -> tuple[dict[str, int], int]:
+        """Document frequency of every stem in the sentences, and how many sentences there are."""
+        with self._lock:
+            counts = dict(self.db.execute("select term, doc from sentences_vocab").fetchall())
+            total = self.db.execute("select count(*) from sentences").fetchone()[0]
+        return counts, total
+
+    def sentence_count(self) -> int:
+        with self._lock:
+            return int(self.db.execute("select count(*) from sentences").fetchone()[0])
+
+    def term_count(self, term: str) -> int:
+        """How many sentences hold `term` (one index look-up)."""
+        with self._lock:
+            row = self.db.execute("select doc from sentences_vocab where term = ?", [term]).fetchone()
+        return int(row[0]) if row else 0
+
+    def terms_starting(self, prefix: str) -> list[str]:
+        """Known terms (3+ letters) that start with `prefix`."""
+        with self._lock:
+            rows = self.db.execute(
+                "select term from sentences_vocab where term >= ? and term < ? and length(term) >= 3", [prefix, prefix + "\uffff"]
+            ).fetchall()
+        return [row[0] for row in rows if not row[0].isdigit()]
+
+    def fact_vocabulary(self) -> tuple[dict[str, int], int]:
+        """The same for the facts (small, and reloaded whenever a fact changes)."""
+        with self._lock:
+            counts = dict(self.db.execute("select term, doc from facts_vocab").fetchall())
+            total = self.db.execute("select count(*) from facts").fetchone()[0]
+        return counts, total
+
+    def match_sentences(self, terms: list[str], guild_id: int | None, limit: int = 60) -> list[dict[str, Any]]:
+        """Sentences sharing any of `terms`, best BM25 first, within the guild's scope."""
+        if not terms:
+            return []
+        query = _any_of(terms)
+        return self._rows(
+            """
+            select s.id, s.article_id, s.position, s.paragraph, s.text, s.terms, a.date, a.guild_id, a.title, a.outlet
+            from (select rowid, rank from sentences_fts where sentences_fts match :q order by rank limit :scan) hit
+            join sentences s on s.id = hit.rowid
+            join articles a on a.id = s.article_id
+            where a.guild_id is null or a.guild_id is :guild
+            order by hit.rank limit :limit
+            """,
+            {"q": query, "guild": guild_id, "limit": limit, "scan": limit * 4},
+        )
+
+    def sentences_by_id(self, ids: Iterable[int]) -> dict[int, dict[str, Any]]:
+        ids = list(ids)
+        if not ids:
+            return {}
+        marks = ",".join("?" * len(ids))
+        rows = self._rows(f"select s.*, a.date from sentences s join articles a on a.id = s.article_id where s.id in ({marks})", ids)
+        return {row["id"]: row for row in rows}
+
+    def neighbours(self, sentence_ids: list[int]) -> list[dict[str, Any]]:
+        """For each given sentence, the terms of the sentences just before and after it."""
+        if not sentence_ids:
+            return []
+        marks = ",".join("?" * len(sentence_ids))
+        return self._rows(
+            f"""select s.id as of, n.position - s.position as side, n.terms from sentences s
+                join sentences n on n.article_id = s.article_id and n.position in (s.position - 1, s.position + 1)
+                where s.id in ({marks})""",
+            sentence_ids,
+        )
+
+    def paragraph(self, article_id: int, paragraph: int) -> str:
+        rows = self._rows("select text from sentences where article_id = ? and paragraph = ? order by position", [article_id, paragraph])
+        return " ".join(row["text"] for row in rows)
+
+    def details(self, sentence_ids: list[int]) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
+        """Figures, quotes and people in the given sentences."""
+        if not sentence_ids:
+            return [], [], []
+        marks = ",".join("?" * len(sentence_ids))
+        figures = self._rows(f"select * from figures where sentence_id in ({marks}) order by id", sentence_ids)
+        quotes = self._rows(f"select * from quotes where sentence_id in ({marks}) order by id", sentence_ids)
+        people = self._rows(f"select * from people where sentence_id in ({marks}) order by id", sentence_ids)
+        return figures, quotes, people
+
+    def match_people(self, terms: list[str], guild_id: int | None, limit: int = 50) -> list[dict[str, Any]]:
+        """People with a role whose name or role shares any of `terms`, best first."""
+        if not terms:
+            return []
+        query = _any_of(terms)
+        return self._rows(
+            """
+            select p.name, p.role, p.sentence_id, p.article_id, p.quoted, p.terms
+            from (select rowid, rank from people_fts where people_fts match :q order by rank limit :scan) hit
+            join people p on p.id = hit.rowid join articles a on a.id = p.article_id
+            where p.role != '' and (a.guild_id is null or a.guild_id is :g)
+            order by hit.rank limit :limit
+            """,
+            {"q": query, "g": guild_id, "limit": limit, "scan": limit * 4},
+        )
+
+    def most_mentioned(self, guild_id: int | None, limit: int) -> list[dict[str, Any]]:
+        """The people the articles mention most: name, a role, and whether they are quoted."""
+        return self._rows(
+            """select p.name, max(p.role) as role, max(p.quoted) as quoted, count(*) as n from people p
+               join articles a on a.id = p.article_id where a.guild_id is null or a.guild_id is :g
+               group by p.name order by n desc, p.name limit :limit""",
+            {"g": guild_id, "limit": limit},
+        )

@@ -1,0 +1,156 @@
+"""The schema: numbered migrations, append only, each safe to re-run."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import sqlite_utils
+
+from knowledge.store.base import now
+
+
+# Migrations: append only. Each runs once, in order, inside a transaction.
+def _m001_articles(db: sqlite_utils.Database) -> None:
+    db["articles"].create(
+        {
+            "id": int, "path": str, "sha256": str, "title": str, "outlet": str, "outlet_inferred": int,
+            "date": str, "date_inferred": int, "date_note": str, "url": str, "original_file": str,
+            "guild_id": int, "added_by": int, "added_at": str, "body": str,
+        },
+        pk="id", not_null={"path", "sha256", "title", "body"}, if_not_exists=True,
+    )
+    db["articles"].create_index(["sha256", "guild_id"], if_not_exists=True)
+    db["sentences"].create(
+        {"id": int, "article_id": int, "position": int, "paragraph": int, "start": int, "end": int, "text": str, "terms": str},
+        pk="id", foreign_keys=[("article_id", "articles", "id")], if_not_exists=True,
+    )
+    db["sentences"].create_index(["article_id", "position"], unique=True, if_not_exists=True)
+    db["quotes"].create(
+        {"id": int, "article_id": int, "sentence_id": int, "text": str, "speaker": str, "role": str, "speaker_kind": str, "verb": str, "linked": int},
+        pk="id", foreign_keys=[("article_id", "articles", "id"), ("sentence_id", "sentences", "id")], if_not_exists=True,
+    )
+    db["figures"].create(
+        {"id": int, "article_id": int, "sentence_id": int, "text": str, "kind": str, "measure": str, "offset": int},
+        pk="id", foreign_keys=[("article_id", "articles", "id"), ("sentence_id", "sentences", "id")], if_not_exists=True,
+    )
+    db["people"].create(
+        {"id": int, "article_id": int, "sentence_id": int, "name": str, "role": str},
+        pk="id", foreign_keys=[("article_id", "articles", "id"), ("sentence_id", "sentences", "id")], if_not_exists=True,
+    )
+    for table in ("quotes", "figures", "people"):
+        db[table].create_index(["sentence_id"], if_not_exists=True)
+        db[table].create_index(["article_id"], if_not_exists=True)
+    if "sentences_fts" not in db.table_names():
+        db["sentences"].enable_fts(["terms"], create_triggers=True, tokenize="unicode61")
+    db.execute("CREATE VIRTUAL TABLE IF NOT EXISTS sentences_vocab USING fts5vocab(sentences_fts, 'row')")
+
+
+def _m002_facts(db: sqlite_utils.Database) -> None:
+    db["facts"].create(
+        {
+            "id": int, "guild_id": int, "text": str, "questions": str, "source": str, "source_type": str,
+            "author_id": int, "status": str, "version": int, "supersedes": int, "created_at": str,
+            "updated_at": str, "terms": str,
+        },
+        pk="id", not_null={"text", "status", "version"}, if_not_exists=True,
+    )
+    db["facts"].create_index(["guild_id", "status"], if_not_exists=True)
+    db["fact_history"].create(
+        {
+            "id": int, "fact_id": int, "version": int, "action": str, "text": str, "questions": str,
+            "source": str, "source_type": str, "status": str, "supersedes": int, "actor_id": int, "at": str,
+        },
+        pk="id", foreign_keys=[("fact_id", "facts", "id")], if_not_exists=True,
+    )
+    db["fact_history"].create_index(["fact_id", "version"], unique=True, if_not_exists=True)
+    if "facts_fts" not in db.table_names():
+        db["facts"].enable_fts(["terms"], create_triggers=True, tokenize="unicode61")
+
+
+def _m003_meta(db: sqlite_utils.Database) -> None:
+    db["meta"].create({"key": str, "value": str}, pk="key", if_not_exists=True)
+
+
+def _m004_feedback(db: sqlite_utils.Database) -> None:
+    db["unanswered"].create(
+        {"id": int, "guild_id": int, "question": str, "normalized": str, "asked_at": str},
+        pk="id", if_not_exists=True,
+    )
+    db["unanswered"].create_index(["guild_id", "normalized"], if_not_exists=True)
+    db["votes"].create(
+        {"id": int, "guild_id": int, "user_id": int, "question": str, "answer_key": str, "helpful": int, "at": str},
+        pk="id", if_not_exists=True,
+    )
+    db["votes"].create_index(["user_id", "answer_key"], unique=True, if_not_exists=True)
+
+
+def _m005_facts_vocab(db: sqlite_utils.Database) -> None:
+    db.execute("CREATE VIRTUAL TABLE IF NOT EXISTS facts_vocab USING fts5vocab(facts_fts, 'row')")
+
+
+def _m006_article_paths(db: sqlite_utils.Database) -> None:
+    db["articles"].create_index(["path", "guild_id"], if_not_exists=True)
+
+
+def _m007_people_terms(db: sqlite_utils.Database) -> None:
+    columns = db["people"].columns_dict
+    if "quoted" not in columns:
+        db["people"].add_column("quoted", int)
+    if "terms" not in columns:
+        db["people"].add_column("terms", str)
+    db["meta"].delete_where("key = 'extractor_version'")  # re-derive, to fill the new columns
+
+
+def _m008_unique_active_facts(db: sqlite_utils.Database) -> None:
+    # Two moderators adding the same fact at once (even from two processes) get one fact.
+    db.execute(
+        "CREATE UNIQUE INDEX IF NOT EXISTS facts_active_text ON facts (coalesce(guild_id, 0), lower(text)) WHERE status = 'active'"
+    )
+
+
+def _m009_people_search(db: sqlite_utils.Database) -> None:
+    if "people_fts" not in db.table_names():
+        db["people"].enable_fts(["terms"], create_triggers=True, tokenize="unicode61")
+        db["people"].rebuild_fts()
+
+
+def _m010_bulk_search_index(db: sqlite_utils.Database) -> None:
+    # Rows are added to the search indexes in bulk by _save_derived,
+    # three times faster than a trigger per row. Deletes and updates keep their triggers.
+    db.execute("DROP TRIGGER IF EXISTS sentences_ai")
+    db.execute("DROP TRIGGER IF EXISTS people_ai")
+
+
+MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
+    ("001_articles", _m001_articles),
+    ("002_facts", _m002_facts),
+    ("003_meta", _m003_meta),
+    ("004_feedback", _m004_feedback),
+    ("005_facts_vocab", _m005_facts_vocab),
+    ("006_article_paths", _m006_article_paths),
+    ("007_people_terms", _m007_people_terms),
+    ("008_unique_active_facts", _m008_unique_active_facts),
+    ("009_people_search", _m009_people_search),
+    ("010_bulk_search_index", _m010_bulk_search_index),
+]
+
+
+def migrate(db: sqlite_utils.Database) -> list[str]:
+    """Apply the migrations not yet applied; returns their names."""
+    db["_migrations"].create({"name": str, "applied_at": str}, pk="name", if_not_exists=True)
+    done = {row["name"] for row in db.query("select name from _migrations")}
+    applied = []
+    for name, step in MIGRATIONS:
+        if name in done:
+            continue
+        db.conn.execute("BEGIN IMMEDIATE")  # another process may be migrating too
+        try:
+            if not list(db.query("select 1 from _migrations where name = ?", [name])):
+                step(db)
+                db["_migrations"].insert({"name": name, "applied_at": now()})
+                applied.append(name)
+        except BaseException:
+            db.conn.execute("ROLLBACK")
+            raise
+        db.conn.execute("COMMIT")
+    return applied
