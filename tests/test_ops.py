@@ -105,7 +105,7 @@ def test_the_default_knowledge_base_lives_in_the_per_user_data_folder(tmp_path):
 
 @pytest.fixture
 def loopback_discord():
-    from bot import loopback
+    from harness import loopback
 
     process, port = loopback.start()
     yield f"http://127.0.0.1:{port}"
