@@ -19,15 +19,28 @@ class NotModerator(app_commands.CheckFailure):
 
 
 def is_moderator(interaction: discord.Interaction) -> bool:
-    """Manage Messages in this guild, or the configured moderator role."""
+    """Manage Messages in this server, or the moderator role its administrators chose (/settings), by id."""
     member = interaction.user
     if interaction.guild is None or not isinstance(member, discord.Member):
         return False
     if member.guild_permissions.manage_messages or member.guild_permissions.administrator:
         return True
-    wanted = getattr(interaction.client, "settings", None)
-    role = wanted.mod_role if wanted else ""
-    return bool(role) and any(r.name == role or str(r.id) == role for r in member.roles)
+    settings = interaction.client.guild_settings(interaction.guild.id)  # type: ignore[attr-defined]
+    return settings is not None and settings.mod_role_id is not None and any(r.id == settings.mod_role_id for r in member.roles)
+
+
+class NotAdministrator(app_commands.CheckFailure):
+    """The member may not change this server's settings."""
+
+
+def is_server_admin(interaction: discord.Interaction) -> bool:
+    """Manage Server (or Administrator) in this server: who may change its settings."""
+    member = interaction.user
+    if interaction.guild is None or not isinstance(member, discord.Member):
+        raise NotAdministrator("That command works only in a server.")
+    if not (member.guild_permissions.manage_guild or member.guild_permissions.administrator):
+        raise NotAdministrator("Only the server's administrators (Manage Server) can change its settings.")
+    return True
 
 
 def _check(interaction: discord.Interaction) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+import sqlite3
 import sys
 import traceback
 from collections.abc import Callable
@@ -18,6 +19,7 @@ from discord.ext import commands
 from bot.checks import Cooldowns
 from bot.config import Settings, load_settings
 from knowledge.answer import Engine
+from knowledge.models import GuildSettings
 from knowledge.store import Store
 
 log = logging.getLogger(__name__)
@@ -25,7 +27,7 @@ log = logging.getLogger(__name__)
 discord.VoiceClient.warn_nacl = False
 discord.VoiceClient.warn_dave = False
 
-EXTENSIONS = ("bot.cogs.ask", "bot.cogs.facts", "bot.cogs.articles", "bot.cogs.admin")
+EXTENSIONS = ("bot.cogs.ask", "bot.cogs.facts", "bot.cogs.articles", "bot.cogs.admin", "bot.cogs.settings", "bot.cogs.help")
 T = TypeVar("T")
 
 
@@ -43,7 +45,7 @@ class StrikeBot(commands.AutoShardedBot):
         intents = discord.Intents.default()
         # Mentions and DMs carry their text without the privileged intent;
         # answering every "?" in chosen channels needs it.
-        intents.message_content = bool(settings.answer_channels)
+        intents.message_content = settings.message_content
         super().__init__(
             # No prefix commands: a mention is a question (bot.cogs.ask), never a command to look up.
             command_prefix=commands.when_mentioned,
@@ -53,9 +55,12 @@ class StrikeBot(commands.AutoShardedBot):
         )
         self.engine = engine
         self.settings = settings
+        self.guild_config: dict[int, GuildSettings] = {}  # each server's /settings, read once and kept current
         self.cooldowns = Cooldowns(settings.cooldown_rate, settings.cooldown_seconds)
         self._work = asyncio.Semaphore(settings.max_concurrent)
         self._waiting = 0
+        self._waiting_feedback = 0
+        self._background: set[asyncio.Task[None]] = set()
         self.tree.on_error = self.on_tree_error
 
     async def core(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
@@ -70,7 +75,13 @@ class StrikeBot(commands.AutoShardedBot):
         finally:
             self._waiting -= 1
 
+    def guild_settings(self, guild_id: int | None) -> GuildSettings | None:
+        if guild_id is None:
+            return None
+        return self.guild_config.get(guild_id) or GuildSettings(guild_id)
+
     async def setup_hook(self) -> None:
+        self.guild_config = await self.core(self.engine.store.all_guild_settings)
         for name in EXTENSIONS:
             try:
                 await self.load_extension(name)
@@ -87,10 +98,28 @@ class StrikeBot(commands.AutoShardedBot):
         """Mentions are questions, answered by the Ask cog's listener; there are no
         prefix commands, so nothing here looks one up (which logged an error for every mention)."""
 
+    def later(self, fn: Callable[..., Any], /, *args: Any) -> None:
+        """Best-effort bookkeeping (feedback) after the member has the reply: in a thread of
+        its own, not a core slot, so that a write waiting on another process delays no answer;
+        a failure is logged, never shown."""
+
+        async def attempt() -> None:
+            self._waiting_feedback += 1
+            try:
+                await asyncio.to_thread(fn, *args)
+            except sqlite3.Error as error:
+                log.warning("feedback not stored (%s): %s", getattr(fn, "__name__", fn), error)
+            finally:
+                self._waiting_feedback -= 1
+
+        task = asyncio.get_running_loop().create_task(attempt())
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
     async def drain(self, timeout: float = 10.0) -> None:
         """Wait for the core calls under way to finish (before the store is closed)."""
         deadline = asyncio.get_running_loop().time() + timeout
-        while self._waiting and asyncio.get_running_loop().time() < deadline:
+        while (self._waiting or self._waiting_feedback) and asyncio.get_running_loop().time() < deadline:
             await asyncio.sleep(0.05)
 
     async def on_ready(self) -> None:

@@ -10,12 +10,14 @@ in capitals (or the field's `validation_alias`), and it is documented in
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Annotated, Any
 
 import platformdirs
+from dotenv import dotenv_values
 from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator, model_validator
-from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
 APP_NAME = "strikebot"
 
@@ -50,8 +52,8 @@ class Settings(BaseSettings):
     test_guild: Snowflake | None = None
     # Where articles added with /article add are saved (default: next to the database).
     articles_dir: Path | None = None
-    mod_role: str = ""  # a role name or id that counts as moderator
-    answer_channels: Annotated[frozenset[Snowflake], NoDecode] = frozenset()
+    # Answer channels (set per server with /settings) need Discord's privileged Message Content intent.
+    message_content: bool = False
     cooldown_rate: int = Field(default=5, gt=0)
     cooldown_seconds: float = Field(default=30.0, gt=0)
     max_concurrent: int = Field(default=8, gt=0)
@@ -61,17 +63,6 @@ class Settings(BaseSettings):
     @classmethod
     def _strip_token(cls, value: SecretStr) -> SecretStr:
         return SecretStr(value.get_secret_value().strip())
-
-    @field_validator("answer_channels", mode="before")
-    @classmethod
-    def _channel_list(cls, value: Any) -> Any:
-        if isinstance(value, str):
-            parts = [part.strip() for part in value.split(",") if part.strip()]
-            bad = [part for part in parts if not part.isdigit()]
-            if bad:
-                raise ValueError(f"channel ids are numbers separated by commas; {bad[0]!r} is not one")
-            return frozenset(int(part) for part in parts)
-        return value
 
     @field_validator("db_path")
     @classmethod
@@ -120,9 +111,33 @@ def describe(error: ValidationError) -> str:
     return "\n".join(lines)
 
 
+# Settings that moved out of the environment, and where to.
+RETIRED = {
+    "STRIKEBOT_MOD_ROLE": "the moderator role is chosen per server now, with /settings moderator-role",
+    "STRIKEBOT_ANSWER_CHANNELS": "answer channels are chosen per server now, with /settings answer-channel "
+    "(and STRIKEBOT_MESSAGE_CONTENT=true)",
+}
+
+
+def unknown_settings(env_file: Path = Path(".env")) -> list[str]:
+    """STRIKEBOT_ variables that are no setting: a typo would otherwise be ignored without a word."""
+    names = set(os.environ)
+    if env_file.is_file():
+        names |= {name for name in dotenv_values(env_file) if name}
+    known = {env_name(field) for field in Settings.model_fields}
+    problems = []
+    for name in sorted(n for n in names if n.upper().startswith("STRIKEBOT_") and n.upper() not in known):
+        problems.append(f"{name}: {RETIRED.get(name.upper(), 'not a setting (see .env.example for the settings there are)')}")
+    return problems
+
+
 def load_settings(**overrides: Any) -> Settings:
     """The settings from the environment and .env; raises ConfigError naming each bad one."""
+    problems = unknown_settings()
     try:
-        return Settings(**overrides)
+        settings = Settings(**overrides)
     except ValidationError as error:
-        raise ConfigError(describe(error)) from None
+        problems.append(describe(error))
+    if problems:
+        raise ConfigError("\n".join(problems))
+    return settings

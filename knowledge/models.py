@@ -137,3 +137,12 @@ def display_date(iso: str, inferred: bool) -> str:
         return "date unknown" if not iso else iso
     text = f"{_MONTHS[day.month - 1]} {day.day}, {day.year}"
     return f"about {text} (inferred)" if inferred else text
+
+
+@dataclass(frozen=True)
+class GuildSettings:
+    """A server's own settings, set by its administrators (/settings)."""
+
+    guild_id: int
+    mod_role_id: int | None = None  # members with this role moderate, besides Manage Messages
+    answer_channels: frozenset[int] = frozenset()  # channels where any question ending in "?" is answered

@@ -36,7 +36,7 @@ def engine(store: Store) -> Engine:
 def settings(tmp_path: Path):
     from bot.config import Settings
 
-    return Settings(db_path=tmp_path / "bot.db", articles_dir=tmp_path / "articles", mod_role="Strike captains")
+    return Settings(db_path=tmp_path / "bot.db", articles_dir=tmp_path / "articles")
 
 
 @pytest.fixture

@@ -10,12 +10,12 @@ from discord import app_commands
 from knowledge.ingest import ArticleError
 from tests.conftest import DATA
 
-MEMBER_COMMANDS = {"ask"}
+MEMBER_COMMANDS = {"ask", "help"}
 MOD_COMMANDS = {"fact add", "fact edit", "fact retire", "fact restore", "fact list", "fact history", "article add", "unanswered", "kb export", "kb import"}
 
 
 @pytest.fixture
-def server(simcord_env):
+async def server(simcord_env):
     guild = simcord_env.create_guild(name="Writers")
     channel = guild.create_text_channel("strike-talk")
     mods = guild.create_role("Mods", permissions=discord.Permissions(manage_messages=True))
@@ -23,6 +23,9 @@ def server(simcord_env):
     member = guild.add_member(simcord_env.create_user("member"))
     mod = guild.add_member(simcord_env.create_user("mod"), roles=[mods])
     captain = guild.add_member(simcord_env.create_user("captain"), roles=[captains])
+    owner = guild.add_member(simcord_env.create_user("owner"), roles=[guild.create_role("Admins", permissions=discord.Permissions(manage_guild=True))])
+    chosen = await owner.slash(channel, "settings moderator-role", role=captains)  # the server's administrators choose it
+    assert "Saved" in chosen.response.content
     return guild, channel, member, mod, captain
 
 
@@ -336,23 +339,57 @@ def channel_bot(tmp_path):
     from bot.client import create_bot
     from bot.config import Settings
 
-    return create_bot(tmp_path / "kb.db", Settings(db_path=tmp_path / "kb.db", articles_dir=tmp_path / "a", answer_channels=frozenset({424242})))
+    bot = create_bot(tmp_path / "kb.db", Settings(db_path=tmp_path / "kb.db", articles_dir=tmp_path / "a", message_content=True))
+    bot.shard_count = 1
+    return bot
 
 
-async def test_answer_channels_answer_questions_and_stay_quiet_otherwise(channel_bot):
+async def test_answer_channels_are_per_server_set_by_its_administrators(channel_bot):
     import simcord
 
-    async with simcord.run(channel_bot, approved_intents=discord.Intents.all(), shard_count=1) as env:
+    async with simcord.run(channel_bot, approved_intents=discord.Intents.all()) as env:
         guild = env.create_guild(name="Writers")
         channel = guild.create_text_channel("questions")
-        channel_bot.settings = channel_bot.settings.model_copy(update={"answer_channels": frozenset({channel.id})})
+        other = env.create_guild(name="Elsewhere")
+        other_channel = other.create_text_channel("questions")
         member = guild.add_member(env.create_user("member"))
+        outsider = other.add_member(env.create_user("outsider"))
+        admin = guild.add_member(env.create_user("admin"), roles=[guild.create_role("Admins", permissions=discord.Permissions(manage_guild=True))])
+        await member.send(channel, "how many ballots were cast?")
+        assert channel.last_message.author.id == member.id  # not an answer channel yet
+        assert "settings answer-channel" not in member.available_commands(channel)
+        await expose_to_everyone(env, guild, "settings")  # an admin's mistake: the bot itself must still refuse
+        refused = await member.slash(channel, "settings answer-channel", channel=channel, answer=True)
+        assert refused.ephemeral and "administrators" in refused.response.content
+        saved = await admin.slash(channel, "settings answer-channel", channel=channel, answer=True)
+        assert "Saved" in saved.response.content and f"<#{channel.id}>" in saved.response.embeds[0].description
+        assert channel_bot.engine.store.guild_settings(guild.id).answer_channels == {channel.id}  # stored in the database
         await member.send(channel, "how many ballots were cast?")
         assert channel.last_message.author.id == env.bot.user.id and "5,507" in channel.last_message.embeds[0].description
         await member.send(channel, "who won the super bowl?")
         assert channel.last_message.author.id == member.id  # no sourced answer: silence, not noise
         await member.send(channel, "ballots were cast, I think")
         assert channel.last_message.author.id == member.id  # not a question
+        await outsider.send(other_channel, "how many ballots were cast?")
+        assert other_channel.last_message.author.id == outsider.id  # another server's channels are its own
+        await admin.slash(channel, "settings answer-channel", channel=channel, answer=False)
+        await member.send(channel, "how many ballots were cast?")
+        assert channel.last_message.author.id == member.id
+        env.errors  # noqa: B018 - the member's refusal is expected
+
+
+async def test_the_moderator_role_is_per_server_by_id(simcord_env, server):
+    guild, channel, _, _, captain = server
+    await expose_to_everyone(simcord_env, guild, "fact")
+    other = simcord_env.create_guild(name="Elsewhere")
+    other_channel = other.create_text_channel("general")
+    namesake = other.add_member(simcord_env.create_user("namesake"), roles=[other.create_role("Strike captains")])
+    await expose_to_everyone(simcord_env, other, "fact")
+    here = await captain.slash(channel, "fact add", text="Picket lines start at 7 a.m.", source="captain memo")
+    assert "Added" in here.response.content
+    there = await namesake.slash(other_channel, "fact add", text="Picket lines start at 8 a.m.", source="memo")
+    assert "Only moderators" in there.response.content  # the same role name in another server is not the role chosen here
+    simcord_env.errors  # noqa: B018
 
 
 def bot_messages(env, channel) -> list:

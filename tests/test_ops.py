@@ -45,7 +45,9 @@ def closed_port() -> int:
 
 @pytest.mark.parametrize("line, named", [
     ("STRIKEBOT_TEST_GUILD=abc", "STRIKEBOT_TEST_GUILD"),
-    ("STRIKEBOT_ANSWER_CHANNELS=1234, 56x8", "STRIKEBOT_ANSWER_CHANNELS"),
+    ("STRIKEBOT_MESSAGE_CONTENT=perhaps", "STRIKEBOT_MESSAGE_CONTENT"),
+    ("STRIKEBOT_TEST_GUIL=1234", "STRIKEBOT_TEST_GUIL"),  # a typo in a name is not ignored either
+    ("STRIKEBOT_MOD_ROLE=Captains", "/settings moderator-role"),  # moved to the database: said where
     ("STRIKEBOT_DB=/no/such/folder/kb.db", "STRIKEBOT_DB"),
     ("STRIKEBOT_COOLDOWN_RATE=0", "STRIKEBOT_COOLDOWN_RATE"),
 ])

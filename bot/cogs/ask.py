@@ -61,8 +61,8 @@ class VoteButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"sb:v
         question = ""
         if interaction.message and interaction.message.embeds:
             question = (interaction.message.embeds[0].title or "").removeprefix("Q: ")
-        await bot.core(bot.engine.store.vote, interaction.user.id, interaction.guild_id, question, self.key, self.helpful)
-        await interaction.response.send_message("Thanks, your vote is recorded.", ephemeral=True)
+        await interaction.response.send_message("Thanks for your vote.", ephemeral=True)
+        bot.later(bot.engine.store.vote, interaction.user.id, interaction.guild_id, question, self.key, self.helpful)
 
 
 class SuggestionSelect(discord.ui.DynamicItem[discord.ui.Select[Any]], template=r"sb:suggest"):
@@ -88,6 +88,7 @@ class SuggestionSelect(discord.ui.DynamicItem[discord.ui.Select[Any]], template=
         question = str(values[0]) if values else ""
         answer = await bot.core(bot.engine.ask, question, interaction.guild_id)
         await interaction.response.send_message(embed=answer_embed(answer), view=answer_view(answer), ephemeral=True)
+        Ask.after(bot, answer, interaction.guild_id)
 
 
 def answer_view(answer: Answer) -> discord.ui.View:
@@ -107,10 +108,13 @@ class Ask(commands.Cog):
         self.bot = bot
 
     async def _answer(self, question: str, guild_id: int | None) -> Answer:
-        answer = await self.bot.core(self.bot.engine.ask, question, guild_id)
-        if not answer.answered:
-            await self.bot.core(self.bot.engine.store.log_unanswered, answer.question, guild_id)
-        return answer
+        return await self.bot.core(self.bot.engine.ask, question, guild_id)
+
+    @staticmethod
+    def after(bot: StrikeBot, answer: Answer, guild_id: int | None) -> None:
+        """Once the member has the reply: an unanswered question is logged for the moderators, best-effort."""
+        if not answer.answered and answer.question.strip():
+            bot.later(bot.engine.store.log_unanswered, answer.question, guild_id)
 
     @app_commands.command(name="ask")
     @app_commands.describe(question="Your question about the strike or the negotiations")
@@ -134,6 +138,7 @@ class Ask(commands.Cog):
             await interaction.followup.send(embed=answer_embed(answer), view=answer_view(answer))
         else:
             await interaction.response.send_message(embed=answer_embed(answer), view=answer_view(answer))
+        self.after(self.bot, answer, interaction.guild_id)
 
     @ask.autocomplete("question")
     async def ask_autocomplete(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
@@ -147,7 +152,8 @@ class Ask(commands.Cog):
         if message.author.bot or self.bot.user is None:
             return
         mentioned = self.bot.user.id in message.raw_mentions  # written in the text, not a reply's ping
-        in_channel = message.channel.id in self.bot.settings.answer_channels and message.content.rstrip().endswith("?")
+        settings = self.bot.guild_settings(message.guild.id if message.guild else None)
+        in_channel = bool(settings) and message.channel.id in settings.answer_channels and message.content.rstrip().endswith("?")
         if not (mentioned or in_channel):
             return
         guild_id = message.guild.id if message.guild else None
@@ -169,6 +175,7 @@ class Ask(commands.Cog):
         if in_channel and not mentioned and not answer.answered:
             return  # stay quiet in busy channels rather than say "no answer" to every question
         await message.reply(embed=answer_embed(answer), view=answer_view(answer), mention_author=False)
+        self.after(self.bot, answer, guild_id)
 
 
 async def setup(bot: StrikeBot) -> None:

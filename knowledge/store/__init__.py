@@ -6,7 +6,8 @@ people) are rebuilt from the stored article text when extraction improves.
 
 This package is split by concern: `schema` (migrations), `base` (connection,
 transactions, shared names), `articles`, `retrieval` (the engine's reads),
-`facts`, `feedback` and `backup`. `Store` joins them.
+`facts`, `imports` (what a facts export must hold), `feedback`,
+`settings` (each server's own) and `backup`. `Store` joins them.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from knowledge.store.facts import MAX_FACT_LENGTH, MAX_SOURCE_LENGTH, FactsMixin
 from knowledge.store.feedback import FeedbackMixin
 from knowledge.store.retrieval import RetrievalMixin
 from knowledge.store.schema import MIGRATIONS, migrate
+from knowledge.store.settings import SettingsMixin
 
 __all__ = [
     "BUNDLED_ARTICLES", "MAX_FACT_LENGTH", "MAX_SOURCE_LENGTH", "MIGRATIONS", "PROJECT_ROOT", "FactError", "IngestResult",
@@ -27,7 +29,7 @@ __all__ = [
 ]
 
 
-class Store(ArticlesMixin, RetrievalMixin, FactsMixin, FeedbackMixin, BackupMixin, StoreBase):
+class Store(ArticlesMixin, RetrievalMixin, FactsMixin, FeedbackMixin, SettingsMixin, BackupMixin, StoreBase):
     """One knowledge base file. Safe to share between threads: calls are serialised."""
 
     def __init__(self, path: str | Path, *, bundled: bool = True) -> None:

@@ -121,6 +121,20 @@ def _m010_bulk_search_index(db: sqlite_utils.Database) -> None:
     db.execute("DROP TRIGGER IF EXISTS people_ai")
 
 
+def _m011_votes_per_guild(db: sqlite_utils.Database) -> None:
+    # A vote in one server overwrote the same member's vote on the same answer in another.
+    db.execute("DROP INDEX IF EXISTS idx_votes_user_id_answer_key")
+    db.execute("CREATE UNIQUE INDEX IF NOT EXISTS votes_one_per_member ON votes (coalesce(guild_id, 0), user_id, answer_key)")
+
+
+def _m012_guild_settings(db: sqlite_utils.Database) -> None:
+    # Per server, set by its administrators with /settings: the moderator role (by id) and answer channels.
+    db["guild_settings"].create(
+        {"guild_id": int, "mod_role_id": int, "answer_channels": str, "updated_by": int, "updated_at": str},
+        pk="guild_id", if_not_exists=True,
+    )
+
+
 MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("001_articles", _m001_articles),
     ("002_facts", _m002_facts),
@@ -132,6 +146,8 @@ MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("008_unique_active_facts", _m008_unique_active_facts),
     ("009_people_search", _m009_people_search),
     ("010_bulk_search_index", _m010_bulk_search_index),
+    ("011_votes_per_guild", _m011_votes_per_guild),
+    ("012_guild_settings", _m012_guild_settings),
 ]
 
 
