@@ -3,6 +3,8 @@ permissions, components and gateway events."""
 
 from __future__ import annotations
 
+import asyncio
+
 import discord
 import pytest
 from discord import app_commands
@@ -70,6 +72,7 @@ async def test_no_answer_offers_close_questions_and_is_logged_without_ids(simcor
     result = await member.slash(channel, "ask", question="Who won the Super Bowl?")
     assert "No sourced answer" in embed_text(result)
     assert result.response.components  # the select of close questions
+    assert await eventually(lambda: simcord_env.bot.engine.store.db["unanswered"].count == 1)  # logged after the reply
     rows = simcord_env.bot.engine.store.db["unanswered"].rows
     assert [r["question"] for r in rows] == ["Who won the Super Bowl?"]
     assert "user_id" not in simcord_env.bot.engine.store.db["unanswered"].columns_dict
@@ -206,7 +209,7 @@ async def test_buttons_show_context_and_store_votes(simcord_env, server):
     assert context.ephemeral and "5,507" in context.response.content
     vote = await member.click(result.response, label="Helpful")
     assert vote.ephemeral
-    assert simcord_env.bot.engine.store.db["votes"].count == 1
+    assert await eventually(lambda: simcord_env.bot.engine.store.db["votes"].count == 1)  # written after the reply
 
 
 async def test_ask_works_in_dms_and_moderator_commands_do_not(simcord_env):
@@ -459,3 +462,81 @@ async def test_many_servers_over_two_shards(tmp_path):
             member = guild.add_member(env.create_user(f"member-{guild.id}"))
             result = await member.slash(channel, "ask", question="how many ballots were cast")
             assert "5,507" in embed_text(result)
+
+
+async def test_help_says_what_how_what_it_knows_and_who_moderates(simcord_env, server):
+    guild, channel, member, mod, captain = server
+    await mod.slash(channel, "fact add", text="Strike pay is $400 a week.", source="memo")
+    result = await member.slash(channel, "help")
+    assert result.ephemeral
+    text = embed_text(result)
+    assert "/ask" in text and "mention me" in text
+    assert "3 news articles" in text and "1 facts" in text
+    role_id = simcord_env.bot.engine.store.guild_settings(guild.id).mod_role_id
+    assert role_id and "Manage Messages" in text and f"<@&{role_id}>" in text
+    dm = await simcord_env.create_user("dm-user").slash("help")
+    assert "3 news articles" in embed_text(dm) and "Who moderates" not in str(dm.response.embeds[0].fields)
+
+
+async def test_markdown_from_facts_and_questions_is_shown_not_obeyed(simcord_env, server):
+    _, channel, member, mod, _ = server
+    await mod.slash(channel, "fact add", text="Strike pay is ||$400|| a week, see [the memo](https://evil.example).",
+                    source="memo", questions="How much is strike pay?")
+    result = await member.slash(channel, "ask", question="how much is **strike pay** ||really||?")
+    embed = result.response.embeds[0]
+    assert "\\|\\|$400\\|\\|" in embed.description and "\\[the memo](https://evil.example)" in embed.description
+    assert "\\*\\*strike pay\\*\\*" in embed.title and "\\|\\|really\\|\\|" in embed.title
+    assert "match" not in (embed.footer.text or "")  # no internal score shown to members
+
+
+async def test_a_vote_in_one_server_leaves_anothers_alone(simcord_env, server):
+    guild, channel, member, _, _ = server
+    other = simcord_env.create_guild(name="Elsewhere")
+    other_channel = other.create_text_channel("general")
+    same_person = other.add_member(member.user)
+    here = await member.slash(channel, "ask", question="how many ballots were cast")
+    there = await same_person.slash(other_channel, "ask", question="how many ballots were cast")
+    await member.click(here.response, label="Helpful")
+    await same_person.click(there.response, label="Not helpful")
+    store = simcord_env.bot.engine.store
+    key = answer_key_of(here)
+    assert await eventually(lambda: store.votes(key, guild.id) == (1, 0) and store.votes(key, other.id) == (0, 1))
+
+
+async def eventually(condition, seconds: float = 5.0) -> bool:
+    """Feedback is written after the reply, in a thread of its own: wait for it (in real time)."""
+    import time
+
+    deadline = time.perf_counter() + seconds
+    while not condition():
+        if time.perf_counter() > deadline:
+            return False
+        await asyncio.to_thread(time.sleep, 0.02)
+    return True
+
+
+def answer_key_of(result) -> str:
+    button = next(c for row in result.response.components for c in row["components"] if c.get("label") == "Helpful")
+    return button["custom_id"].rsplit(":", 1)[1]
+
+
+async def test_an_answer_is_sent_while_another_process_holds_the_write_lock(simcord_env, server, caplog):
+    import subprocess
+    import sys
+    import time
+
+    from tests.test_store_ops import HOLD_THE_WRITE_LOCK
+
+    _, channel, member, _, _ = server
+    store = simcord_env.bot.engine.store
+    holder = subprocess.Popen([sys.executable, "-c", HOLD_THE_WRITE_LOCK, str(store.path), "60"], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "holding"
+        started = time.perf_counter()
+        result = await member.slash(channel, "ask", question="Who won the Super Bowl?")
+        assert "No sourced answer" in embed_text(result)  # the answer reached the member...
+        assert time.perf_counter() - started < 3
+        assert await eventually(lambda: "feedback not stored" in caplog.text)  # ...and the log line is all the lock cost
+    finally:
+        holder.kill()
+        holder.wait()
