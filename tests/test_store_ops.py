@@ -178,10 +178,12 @@ def test_moderator_writes_are_synchronous_full_and_feedback_is_not(store):
 
 
 EDIT_MANY = """
-import sys
+import os, sys, time
 from knowledge.store import Store
 store = Store(sys.argv[1], bundled=False)
-for n in range(15):
+while not os.path.exists(sys.argv[3]):  # both start editing at once
+    time.sleep(0.005)
+for n in range(40):
     store.edit_fact(1, guild_id=1, actor_id=int(sys.argv[2]), source=f"memo {sys.argv[2]}-{n}")
 print("done", flush=True)
 """
@@ -189,12 +191,15 @@ print("done", flush=True)
 
 def test_two_processes_editing_one_fact_both_succeed(store):
     store.add_fact("Strike pay starts in week three.", "memo", guild_id=1)
-    procs = [subprocess.Popen([sys.executable, "-c", EDIT_MANY, str(store.path), who], cwd=ROOT, stdout=subprocess.PIPE,
+    go = store.path.with_name("go")
+    procs = [subprocess.Popen([sys.executable, "-c", EDIT_MANY, str(store.path), who, str(go)], cwd=ROOT, stdout=subprocess.PIPE,
                               stderr=subprocess.PIPE, text=True) for who in ("1", "2")]
+    time.sleep(1.5)
+    go.touch()
     outputs = [p.communicate(timeout=120) for p in procs]
     assert all(p.returncode == 0 for p in procs), [err for _, err in outputs]
     history = store.fact_history(1, 1)
-    assert [h.version for h in history] == list(range(1, 32)) and store.fact(1, 1).version == 31
+    assert [h.version for h in history] == list(range(1, 82)) and store.fact(1, 1).version == 81
 
 
 # --- votes, figures --------------------------------------------------------------
