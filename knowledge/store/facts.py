@@ -181,11 +181,13 @@ class FactsMixin(StoreBase):
         links = {fact.id: fact.supersedes for fact in export.facts if fact.supersedes is not None}
         for start in range(0, len(export.facts), batch):
             with self._write("facts", synchronous="FULL") as db:
+                # What is here already, read inside the transaction (another process may have added some).
+                here = {row["text"].lower(): row["id"] for row in self._rows("select id, text from facts where guild_id is ?", [guild_id])}
+                changes: list[dict[str, Any]] = []  # history rows, written in one statement per batch
                 for item in export.facts[start : start + batch]:
                     text, source, questions, source_type = _check_fact(item.text, item.source, item.questions, item.source_type)
-                    here = self._rows("select id from facts where guild_id is ? and lower(text) = lower(?)", [guild_id, text])
-                    if here:
-                        new_ids[item.id] = here[0]["id"]
+                    if text.lower() in here:
+                        new_ids[item.id] = here[text.lower()]
                         skipped += 1
                         continue
                     stamp = now()
@@ -196,16 +198,18 @@ class FactsMixin(StoreBase):
                         "terms": " ".join(content_stems(" ".join([text, *questions]))),
                     }
                     fact_id = db["facts"].insert(row).last_pk
-                    new_ids[item.id] = fact_id
+                    new_ids[item.id] = here[text.lower()] = fact_id
                     for change in sorted(history[item.id], key=lambda c: c.version):
-                        db["fact_history"].insert({
+                        changes.append({
                             "fact_id": fact_id, "version": change.version, "action": change.action, "text": clean(change.text),
                             "questions": json.dumps([clean(q) for q in change.questions]), "source": clean(change.source),
                             "source_type": change.source_type, "status": change.status, "supersedes": None, "actor_id": None,
                             "at": iso(change.at),
                         })
-                    self._history(fact_id, "import", row, actor_id, stamp)
+                    changes.append({**{k: row[k] for k in ("version", "text", "questions", "source", "source_type", "status")},
+                                    "fact_id": fact_id, "action": "import", "supersedes": None, "actor_id": actor_id, "at": stamp})
                     added += 1
+                db["fact_history"].insert_all(changes)
                 # "replaces #N" survives the renumbering, once both ends are here.
                 for old_id, target in list(links.items()):
                     if old_id in new_ids and target in new_ids:
