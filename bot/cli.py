@@ -6,24 +6,28 @@ import argparse
 import json
 import logging
 import os
+import shutil
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from bot.config import ConfigError, Settings, load_settings
 from knowledge.answer import Engine, QuestionError, answer_json
 from knowledge.ingest import ArticleError, article_files
 from knowledge.ranker import MODEL_PATH, Ranker
 from knowledge.store import PROJECT_ROOT, FactError, Store
 
-DEFAULT_DB = PROJECT_ROOT / "data" / "strikebot.db"
+log = logging.getLogger(__name__)
+
+# Commands that may create a knowledge base at a path given with --db; the
+# others refuse a path that does not exist rather than start an empty one.
+CREATES = {"ingest", "import", "run", "feeds"}
 
 
-def default_db() -> Path:
-    return Path(os.environ.get("STRIKEBOT_DB") or DEFAULT_DB)
-
-
-def _open(args: argparse.Namespace) -> Engine:
-    return Engine(Store(args.db), encoder=_encoder())
+class CommandError(Exception):
+    """A clear, one-line reason the command cannot go on."""
 
 
 def _encoder() -> Any:
@@ -37,8 +41,57 @@ def _encoder() -> Any:
         return None
 
 
+def seed_from(seed: Path, target: Path) -> None:
+    """Start a new database as a copy of a seed built into the image. The seed
+    was closed cleanly (no write-ahead log beside it), so a file copy is whole;
+    it is copied under a temporary name and renamed, so that a reader never sees half of it."""
+    partial = target.with_name(f".{target.name}.{os.getpid()}.partial")
+    shutil.copyfile(seed, partial)
+    os.replace(partial, target)
+    log.info("started %s from the seed %s", target, seed)
+
+
+def db_path(args: argparse.Namespace, settings: Settings) -> Path:
+    """The database a command works on. A path given with --db must exist
+    unless the command creates one, and its folder must exist; the configured
+    database (STRIKEBOT_DB, or the per-user data folder) is created on first use."""
+    if args.db is not None:
+        path = Path(args.db).expanduser()
+        if path.is_dir():
+            raise CommandError(f"{path} is a folder; give the path of a database file")
+        if not path.exists():
+            if args.command not in CREATES:
+                raise CommandError(f"no knowledge base at {path} (check the path; `strikebot ingest --db PATH FILES` creates one)")
+            if not path.parent.is_dir():
+                raise CommandError(f"the folder {path.parent} does not exist (create it first, or fix the path)")
+        return path
+    path = settings.db_path
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if settings.seed_db and settings.seed_db.is_file():
+            seed_from(settings.seed_db, path)
+    return path
+
+
+@contextmanager
+def open_store(args: argparse.Namespace, *, bundled: bool = True) -> Iterator[Store]:
+    """The command's store, closed at the end (so that the write-ahead log is checkpointed)."""
+    store = Store(db_path(args, args.settings), bundled=bundled)
+    try:
+        yield store
+    finally:
+        store.close()
+
+
 def cmd_ask(args: argparse.Namespace) -> int:
-    engine = _open(args)
+    if not args.json and not args.question:
+        print("Ask a question, e.g.: strikebot ask \"What did the WGA president say about a strike?\"", file=sys.stderr)
+        return 2
+    with open_store(args) as store:
+        return _ask(args, Engine(store, encoder=_encoder()))
+
+
+def _ask(args: argparse.Namespace, engine: Engine) -> int:
     if args.json:
         questions = [line.rstrip("\n") for line in sys.stdin] if not args.question else [" ".join(args.question)]
         for question in questions:
@@ -49,9 +102,6 @@ def cmd_ask(args: argparse.Namespace) -> int:
                 continue
             print(answer_json(answer), flush=True)
         return 0
-    if not args.question:
-        print("Ask a question, e.g.: strikebot ask \"What did the WGA president say about a strike?\"", file=sys.stderr)
-        return 2
     try:
         answer = engine.ask(" ".join(args.question), args.guild)
     except QuestionError as error:
@@ -75,16 +125,19 @@ def is_link(arg: str) -> bool:
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
-    store = Store(args.db)
     overrides = {k: v for k, v in (("title", args.title), ("outlet", args.outlet), ("date", args.date), ("url", args.url)) if v}
-    failed = 0
     links = [p for p in args.paths if is_link(p)]
     files = article_files([Path(p) for p in args.paths if not is_link(p)])
     if not files and not links:
         print("No .txt or .md files found in the given paths.", file=sys.stderr)
         return 2
-    if links:
-        failed += ingest_links(store, links, overrides)
+    with open_store(args) as store:
+        failed = ingest_links(store, links, overrides) if links else 0
+        return max(_ingest(store, files, overrides, args), 1 if failed else 0)
+
+
+def _ingest(store: Store, files: list[Path], overrides: dict[str, str], args: argparse.Namespace) -> int:
+    failed = 0
     for path in files:
         try:
             result = store.ingest_file(path, overrides=overrides)
@@ -123,7 +176,8 @@ def _embed(store: Store, model: str | None, *, quiet_when_off: bool = False) -> 
 
 
 def cmd_embed(args: argparse.Namespace) -> int:
-    return _embed(Store(args.db), args.model)
+    with open_store(args) as store:
+        return _embed(store, args.model)
 
 def ingest_links(store: Store, links: list[str], overrides: dict[str, str]) -> int:
     """Stories by their links (see knowledge.web for what is refused); the number that failed."""
@@ -153,7 +207,7 @@ def cmd_feeds(args: argparse.Namespace) -> int:
     from knowledge import feeds
     from knowledge.web import Policy
 
-    store = Store(args.db)
+    store = Store(db_path(args, args.settings))
     if args.action == "add":
         try:
             feed, document = feeds.follow(store, args.url, guild_id=None, policy=Policy.from_env())
@@ -201,7 +255,11 @@ def cmd_feeds(args: argparse.Namespace) -> int:
 
 
 def cmd_chat(args: argparse.Namespace) -> int:
-    engine = _open(args)
+    with open_store(args) as store:
+        return _chat(args, Engine(store, encoder=_encoder()))
+
+
+def _chat(args: argparse.Namespace, engine: Engine) -> int:
     print("strikebot chat: ask about the negotiations; an empty line or Ctrl-D quits.")
     while True:
         try:
@@ -219,25 +277,28 @@ def cmd_chat(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from bot.client import run
+    from bot.client import NO_TOKEN, run
 
-    seed = os.environ.get("STRIKEBOT_SEED_DB")
-    if seed and not Path(args.db).exists() and Path(seed).exists():
-        # The image ships a database built at build time; a new volume starts from it.
-        Path(args.db).parent.mkdir(parents=True, exist_ok=True)
-        Store(seed, bundled=False).backup(Path(args.db))
-    return run(args.db)
+    settings: Settings = args.settings
+    if not settings.discord_token:
+        print(NO_TOKEN, file=sys.stderr)
+        return 2
+    return run(db_path(args, settings), settings)
 
 
 def cmd_backup(args: argparse.Namespace) -> int:
-    store = Store(args.db, bundled=False)
-    store.backup(Path(args.target))
-    print(f"backed up {args.db} to {args.target}")
+    target = Path(args.target).expanduser()
+    if not target.parent.is_dir():
+        raise CommandError(f"the folder {target.parent} does not exist (create it first, or fix the path)")
+    with open_store(args, bundled=False) as store:
+        store.backup(target)
+        print(f"backed up {store.path} to {target}")
     return 0
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    data = Store(args.db, bundled=False).export_facts(args.guild)
+    with open_store(args, bundled=False) as store:
+        data = store.export_facts(args.guild)
     text = json.dumps(data, ensure_ascii=False, indent=1)
     if args.target == "-":
         print(text)
@@ -250,8 +311,13 @@ def cmd_export(args: argparse.Namespace) -> int:
 def cmd_import(args: argparse.Namespace) -> int:
     try:
         data = json.loads(Path(args.source).read_text(encoding="utf-8"))
-        added, skipped = Store(args.db).import_facts(data, args.guild, None)
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError, FactError) as error:
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        print(f"error    {args.source}: {error}", file=sys.stderr)
+        return 1
+    try:
+        with open_store(args) as store:
+            added, skipped = store.import_facts(data, args.guild, None)
+    except FactError as error:
         print(f"error    {args.source}: {error}", file=sys.stderr)
         return 1
     print(f"imported {added} facts; {skipped} were already there")
@@ -341,7 +407,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     def add(name: str, help_text: str) -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=help_text, description=help_text)
-        p.add_argument("--db", type=Path, default=default_db(), help="knowledge base file (default: %(default)s)")
+        p.add_argument("--db", type=Path, default=None, help="knowledge base file (default: STRIKEBOT_DB, or the per-user data folder)")
         return p
 
     ask = add("ask", "answer a question (or, with --json, one per line from standard input)")
@@ -431,7 +497,15 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(
-        level=logging.INFO if args.verbose else logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    return int(args.func(args) or 0)
+    # The bot says what it does (logged in, closed); the other commands only warn, unless asked.
+    level = logging.INFO if args.verbose or args.command == "run" else logging.WARNING
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        args.settings = load_settings()
+        return int(args.func(args) or 0)
+    except ConfigError as error:
+        print(f"strikebot: a setting is not right, so nothing was done:\n  {str(error).replace(chr(10), chr(10) + '  ')}", file=sys.stderr)
+        return 2
+    except CommandError as error:
+        print(f"strikebot: {error}", file=sys.stderr)
+        return 2

@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+import signal
+import sqlite3
 import sys
 import traceback
 from collections.abc import Callable
@@ -16,9 +18,11 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.config import Settings
+from bot.checks import Cooldowns
+from bot.config import Settings, load_settings
 from knowledge import semantic
 from knowledge.answer import Engine
+from knowledge.models import GuildSettings
 from knowledge.store import Store
 from knowledge.web import Policy
 
@@ -26,8 +30,13 @@ if TYPE_CHECKING:
     from knowledge.semantic import BertEncoder
 
 log = logging.getLogger(__name__)
+# The bot never joins voice; do not warn at every start that voice libraries are missing.
+discord.VoiceClient.warn_nacl = False
+discord.VoiceClient.warn_dave = False
 
-EXTENSIONS = ("bot.cogs.ask", "bot.cogs.facts", "bot.cogs.articles", "bot.cogs.admin", "bot.cogs.feeds")
+EXTENSIONS = (
+    "bot.cogs.ask", "bot.cogs.facts", "bot.cogs.articles", "bot.cogs.admin", "bot.cogs.feeds", "bot.cogs.settings", "bot.cogs.help",
+)
 WEB_WORKERS = 3  # fetches from the web at once (stories by link, feed polls), in threads of their own
 T = TypeVar("T")
 
@@ -36,15 +45,19 @@ class Busy(RuntimeError):
     """Too much work queued: the member is asked to try again."""
 
 
-class StrikeBot(commands.Bot):
-    """Holds the engine; every cog reaches the core through `bot.core`."""
+class StrikeBot(commands.AutoShardedBot):
+    """Holds the engine; every cog reaches the core through `bot.core`.
+
+    Auto-sharded: one process opens as many gateway shards as Discord asks for
+    (one per 2,500 servers), so the same bot serves one server or many."""
 
     def __init__(self, engine: Engine, settings: Settings) -> None:
         intents = discord.Intents.default()
         # Mentions and DMs carry their text without the privileged intent;
         # answering every "?" in chosen channels needs it.
-        intents.message_content = bool(settings.answer_channels)
+        intents.message_content = settings.message_content
         super().__init__(
+            # No prefix commands: a mention is a question (bot.cogs.ask), never a command to look up.
             command_prefix=commands.when_mentioned,
             intents=intents,
             allowed_mentions=discord.AllowedMentions.none(),
@@ -52,8 +65,12 @@ class StrikeBot(commands.Bot):
         )
         self.engine = engine
         self.settings = settings
+        self.guild_config: dict[int, GuildSettings] = {}  # each server's /settings, read once and kept current
+        self.cooldowns = Cooldowns(settings.cooldown_rate, settings.cooldown_seconds)
         self._work = asyncio.Semaphore(settings.max_concurrent)
         self._waiting = 0
+        self._waiting_feedback = 0
+        self._background: set[asyncio.Task[None]] = set()
         self.tree.on_error = self.on_tree_error
         # Sentence embeddings (the semantic extra): loaded and computed in the background after start-up.
         self.encoder: BertEncoder | None = None
@@ -83,7 +100,13 @@ class StrikeBot(commands.Bot):
         finally:
             self._waiting -= 1
 
+    def guild_settings(self, guild_id: int | None) -> GuildSettings | None:
+        if guild_id is None:
+            return None
+        return self.guild_config.get(guild_id) or GuildSettings(guild_id)
+
     async def setup_hook(self) -> None:
+        self.guild_config = await self.core(self.engine.store.all_guild_settings)
         await self.start_semantic()
         for name in EXTENSIONS:
             try:
@@ -143,6 +166,34 @@ class StrikeBot(commands.Bot):
         self._web_pool.shutdown(wait=False, cancel_futures=True)
         await super().close()
 
+    async def on_message(self, message: discord.Message, /) -> None:
+        """Mentions are questions, answered by the Ask cog's listener; there are no
+        prefix commands, so nothing here looks one up (which logged an error for every mention)."""
+
+    def later(self, fn: Callable[..., Any], /, *args: Any) -> None:
+        """Best-effort bookkeeping (feedback) after the member has the reply: in a thread of
+        its own, not a core slot, so that a write waiting on another process delays no answer;
+        a failure is logged, never shown."""
+
+        async def attempt() -> None:
+            self._waiting_feedback += 1
+            try:
+                await asyncio.to_thread(fn, *args)
+            except sqlite3.Error as error:
+                log.warning("feedback not stored (%s): %s", getattr(fn, "__name__", fn), error)
+            finally:
+                self._waiting_feedback -= 1
+
+        task = asyncio.get_running_loop().create_task(attempt())
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    async def drain(self, timeout: float = 10.0) -> None:
+        """Wait for the core calls under way to finish (before the store is closed)."""
+        deadline = asyncio.get_running_loop().time() + timeout
+        while (self._waiting or self._waiting_feedback) and asyncio.get_running_loop().time() < deadline:
+            await asyncio.sleep(0.05)
+
     async def on_ready(self) -> None:
         log.info("logged in as %s (%s)", self.user, getattr(self.user, "id", "?"))
 
@@ -173,7 +224,7 @@ async def send_ephemeral(interaction: discord.Interaction, message: str) -> None
 
 def create_bot(db_path: str | Path | None = None, settings: Settings | None = None) -> StrikeBot:
     """The whole bot, not connected: the entry point owns the store and hands it over."""
-    settings = settings or Settings.from_env(Path(db_path) if db_path else None)
+    settings = settings or load_settings()
     store = Store(db_path or settings.db_path)
     return StrikeBot(Engine(store), settings)
 
@@ -186,7 +237,7 @@ To run it on Discord:
      open "Bot", and reset/copy its token.
   2. Invite it with the scopes "bot" and "applications.commands" and the
      permissions Send Messages, Embed Links, Attach Files, Read Message History.
-  3. export DISCORD_TOKEN=...   (see .env.example for the other settings)
+  3. export DISCORD_TOKEN=...   (or put it in a .env file; see .env.example)
      python -m bot run
 
 Without Discord, the same answers are available offline:
@@ -195,12 +246,55 @@ Without Discord, the same answers are available offline:
 """
 
 
-def run(db_path: Path) -> int:
-    settings = Settings.from_env(db_path)
-    if not settings.token:
-        print(NO_TOKEN, file=sys.stderr)
-        return 2
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    bot = create_bot(db_path, settings)
-    bot.run(settings.token, log_handler=None)
+def startup_failure(error: BaseException) -> str | None:
+    """One line for the ways start-up fails that an operator can fix; None for a bug."""
+    import aiohttp
+
+    if isinstance(error, discord.LoginFailure):
+        return "Discord refused the token (DISCORD_TOKEN): copy it again from the developer portal's Bot page."
+    if isinstance(error, discord.PrivilegedIntentsRequired):
+        return "Discord refused the Message Content intent: turn it on under Bot > Privileged Gateway Intents, or use no answer channels."
+    if isinstance(error, aiohttp.ClientConnectorError | aiohttp.ClientConnectionError | OSError | asyncio.TimeoutError | discord.GatewayNotFound):
+        return f"cannot reach Discord ({type(error).__name__}: {error}); check the network and try again."
+    if isinstance(error, discord.HTTPException):
+        return f"Discord answered with an error at start-up (HTTP {error.status}); try again later."
+    return None
+
+
+async def serve(bot: StrikeBot, token: str) -> int:
+    """Run until Discord closes, or SIGTERM/SIGINT asks us to stop; then close cleanly.
+    (Python as PID 1 in a container ignores SIGTERM unless it handles it.)"""
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        async with bot:
+            running = asyncio.create_task(bot.start(token))
+            stopping = asyncio.create_task(stop.wait())
+            await asyncio.wait({running, stopping}, return_when=asyncio.FIRST_COMPLETED)
+            if stopping.done():
+                log.info("asked to stop: closing the Discord connection")
+                await bot.close()
+            stopping.cancel()
+            try:
+                await running
+            except Exception as error:
+                reason = startup_failure(error)
+                if reason is None:
+                    raise
+                log.debug("start-up failed", exc_info=True)
+                print(f"strikebot: {reason}", file=sys.stderr)
+                return 1
+            await bot.drain()
+    finally:
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.remove_signal_handler(sig)
+        bot.engine.store.close()
+        log.info("closed the knowledge base %s", bot.engine.store.path)
     return 0
+
+
+def run(db_path: Path, settings: Settings) -> int:
+    bot = create_bot(db_path, settings)
+    return asyncio.run(serve(bot, settings.discord_token))

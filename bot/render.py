@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import discord
 from discord import app_commands
 
 from knowledge.answer import QuestionError
 from knowledge.ingest import ArticleError
-from knowledge.models import Answer, Fact, FactChange
+from knowledge.models import Answer, Fact, FactChange, GuildSettings
 from knowledge.store import FactError, NotFoundError
 
 COLOURS = {"quote": 0x5865F2, "figure": 0x57F287, "fact": 0xFEE75C, None: 0x99AAB5}
@@ -21,10 +22,27 @@ def clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "\u2026"
 
 
+class UserError(app_commands.AppCommandError):
+    """A refusal the member can act on; its message is shown as it is."""
+
+
 def quiet(text: str) -> str:
-    """Member-typed text shown back: no markdown tricks, no mention syntax that renders."""
+    """Text from outside the bot (a member's question, an article, a fact) shown in a
+    message: its markdown is shown, not obeyed (no masked links, spoilers, headings),
+    and no mention syntax renders."""
     text = discord.utils.escape_markdown(text)
     return re.sub(r"@(everyone|here)", "@\u200b\\1", text)
+
+
+_EMPHASIS = re.compile(r"\*\*(.+?)\*\*(.*)", re.DOTALL)
+
+
+def quiet_headline(headline: str) -> str:
+    """An answer's headline: the engine's own bold around the figure or name stays; the words inside are escaped."""
+    match = _EMPHASIS.fullmatch(headline)
+    if match:
+        return f"**{quiet(match[1])}**{quiet(match[2])}"
+    return quiet(headline)
 
 
 def answer_key(answer: Answer) -> str:
@@ -44,27 +62,27 @@ def answer_embed(answer: Answer) -> discord.Embed:
         if answer.suggestions:
             embed.add_field(name="Questions I can answer", value=clip("\n".join(f"\u2022 {s}" for s in answer.suggestions), LIMITS["field"]))
         return embed
-    headline = answer.headline
+    headline, evidence = quiet_headline(answer.headline), quiet(answer.evidence)
     if answer.kind == "quote":
-        description = f"{headline}\n\u2014 **{answer.speaker}**"
-        if len(answer.evidence) > len(headline) + 60:
-            description += f"\n\n> {answer.evidence}"
+        description = f"{headline}\n\u2014 **{quiet(answer.speaker or '')}**"
+        if len(answer.evidence) > len(answer.headline) + 60:
+            description += f"\n\n> {evidence}"
         for other in answer.alternatives:
-            description += f"\n\nAlso said: {other}"
+            description += f"\n\nAlso said: {quiet(other)}"
     elif answer.kind == "figure":
-        description = f"{headline}\n\n> {answer.evidence}"
+        description = f"{headline}\n\n> {evidence}"
     else:
-        description = headline if headline == answer.evidence else f"{headline}\n\n> {answer.evidence}"
+        description = headline if answer.headline == answer.evidence else f"{headline}\n\n> {evidence}"
     if answer.note:
-        description += f"\n\n*{answer.note}*"
+        description += f"\n\n*{quiet(answer.note)}*"
     embed = discord.Embed(description=clip(description, LIMITS["description"]), colour=COLOURS.get(answer.kind, COLOURS[None]))
-    embed.title = clip(f"Q: {answer.question}", LIMITS["title"])
+    embed.title = clip(f"Q: {quiet(answer.question)}", LIMITS["title"])
     if answer.source:
-        source = answer.source.citation
+        source = quiet(answer.source.citation)
         if answer.source.url:
             source += f"\n{answer.source.url}"
         embed.add_field(name="Source", value=clip(source, LIMITS["field"]), inline=False)
-    embed.set_footer(text=f"match {answer.score:.2f} \u00b7 quotes and figures are verbatim from the source")
+    embed.set_footer(text="Quotes and figures are verbatim from the source.")
     return embed
 
 
@@ -72,13 +90,13 @@ def fact_line(fact: Fact) -> str:
     status = "" if fact.status == "active" else f" ({fact.status})"
     replaces = f" \u00b7 replaces #{fact.supersedes}" if fact.supersedes else ""
     kind = f" \u00b7 {fact.source_type}" if fact.source_type else ""
-    return clip(f"**#{fact.id}**{status} {fact.text} \u2014 *{fact.source}*{kind}{replaces}", 400)
+    return clip(f"**#{fact.id}**{status} {quiet(fact.text)} \u2014 *{quiet(fact.source)}*{kind}{replaces}", 400)
 
 
 def history_lines(changes: list[FactChange]) -> str:
     lines = [
         f"v{c.version} \u00b7 {c.at[:16].replace('T', ' ')} \u00b7 {c.action} by {('<@' + str(c.actor_id) + '>') if c.actor_id else 'import'}"
-        f" \u00b7 {c.status}\n  {clip(c.text, 200)}"
+        f" \u00b7 {c.status}\n  {quiet(clip(c.text, 200))}"
         for c in changes
     ]
     return clip("\n".join(lines), LIMITS["description"])
@@ -86,6 +104,7 @@ def history_lines(changes: list[FactChange]) -> str:
 
 def error_message(error: BaseException) -> tuple[str, bool]:
     """A short, polite explanation, and whether the error was an expected one."""
+    from bot.checks import NotAdministrator
     from bot.client import Busy
 
     if isinstance(error, Busy):
@@ -94,6 +113,8 @@ def error_message(error: BaseException) -> tuple[str, bool]:
         return f"You're asking quickly! Please try again in {error.retry_after:.0f} s.", True
     if isinstance(error, app_commands.NoPrivateMessage):
         return "That command works only in a server.", True
+    if isinstance(error, NotAdministrator | UserError):
+        return str(error), True
     if isinstance(error, app_commands.CheckFailure):
         return "Only moderators can do that.", True
     if isinstance(error, QuestionError | FactError | ArticleError):
@@ -101,3 +122,35 @@ def error_message(error: BaseException) -> tuple[str, bool]:
     if isinstance(error, NotFoundError):
         return f"Sorry, {error.args[0] if error.args else 'that was not found'}.", True
     return "Sorry, something went wrong on my side. It has been logged; please try again.", False
+
+
+def help_embed(overview: dict[str, Any], settings: GuildSettings | None) -> discord.Embed:
+    """/help: what the bot does, how to ask, what it knows here, and who moderates."""
+    embed = discord.Embed(
+        title="About this bot",
+        description=(
+            "I answer questions about the strike and the negotiations with a **sourced** quote or figure: the exact "
+            "words or number, who said it, and the article it comes from. When I have no sourced answer I say so, and "
+            "suggest questions I can answer. I never guess."
+        ),
+        colour=COLOURS[None],
+    )
+    ways = ["`/ask question:` (start typing for suggestions)", "mention me with a question"]
+    if settings and settings.answer_channels:
+        ways.append("ask in " + ", ".join(f"<#{c}>" for c in sorted(settings.answer_channels)) + " (end with ?)")
+    embed.add_field(name="How to ask", value=clip("\n".join(f"\u2022 {w}" for w in ways), LIMITS["field"]), inline=False)
+    latest = f" (latest: {quiet(overview['latest_title'])}, {overview['latest_article']})" if overview["latest_title"] else ""
+    known = f"{overview['articles']} news articles{latest}"
+    if settings is not None:
+        when = f" (last changed {overview['latest_fact']})" if overview["facts"] else ""
+        known += f"\n{overview['facts']} facts added by this server's moderators{when}"
+    embed.add_field(name="What I know", value=clip(known, LIMITS["field"]), inline=False)
+    if settings is not None:
+        role = f" and members with <@&{settings.mod_role_id}>" if settings.mod_role_id else ""
+        embed.add_field(
+            name="Who moderates",
+            value=clip(f"Members with Manage Messages{role}: they add facts and articles (/fact, /article). "
+                       "Server administrators choose the moderator role with /settings.", LIMITS["field"]),
+            inline=False,
+        )
+    return embed

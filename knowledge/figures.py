@@ -112,6 +112,7 @@ _MEASURE_STOP = frozenset(
     have had will would over under after before than as because if while said says""".split()
 )
 _WORD_RE = re.compile(r"[^\s,.;:()\u2014\u201c\u201d\"]+")
+_NUMBER_RE = re.compile(r"\d[\d,.]*\d(?![\w%])|\d(?![\w%,.])")
 
 PERCENT, MONEY, COUNT, DATE, DURATION, ORDINAL = "percent", "money", "count", "date", "duration", "ordinal"
 MULTIPLE = "multiple"  # how many times over: "three times as many", "twice the rate", "doubled", "threefold"
@@ -141,15 +142,22 @@ def _measure(sentence: str, start: int, end: int, kind: str) -> str:
         before = sentence[:start].split()[-3:]
         return " ".join(w.strip(",;:") for w in before)
     picked: list[str] = []
-    for match in _WORD_RE.finditer(sentence, end):
-        if match.start() > end and sentence[end : match.start()].strip(" "):
+    counted = 0  # numbers inside the phrase ("of its 3,200 members") do not count toward its three words
+    while True:
+        at = end
+        while at < len(sentence) and sentence[at] == " ":
+            at += 1
+        number = _NUMBER_RE.match(sentence, at) if at > end else None  # "3,200" whole, not "3"
+        match = number or _WORD_RE.search(sentence, end)
+        if match is None or (match.start() > end and sentence[end : match.start()].strip(" ")):
             break  # punctuation between the figure and the word
         word = match.group().lstrip("-")
         if not picked and word.lower() in ("in", "of", "for", "on"):
             pass  # "$42 million in benefit cuts"
-        elif word.lower() in _MEASURE_STOP or len(picked) == 3 or (picked and word.lower().endswith("ed")):
+        elif word.lower() in _MEASURE_STOP or counted == 3 or (picked and word.lower().endswith("ed")):
             break  # a past-tense verb usually ends the noun phrase
         picked.append(word)
+        counted += number is None
         end = match.end()
     return " ".join(picked)
 

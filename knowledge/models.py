@@ -155,3 +155,12 @@ class Feed:
     failures: int = 0
     last_error: str = ""
     next_attempt_at: str = ""
+
+
+@dataclass(frozen=True)
+class GuildSettings:
+    """A server's own settings, set by its administrators (/settings)."""
+
+    guild_id: int
+    mod_role_id: int | None = None  # members with this role moderate, besides Manage Messages
+    answer_channels: frozenset[int] = frozenset()  # channels where any question ending in "?" is answered

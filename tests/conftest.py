@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -11,10 +12,14 @@ DATA = Path(__file__).parent / "data"
 
 
 @pytest.fixture(autouse=True)
-def lexical_by_default(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Sentence embeddings are off unless a test turns them on (tests/test_semantic.py does),
-    so that other tests, and the programs they start, do not spend seconds embedding."""
-    monkeypatch.setenv("STRIKEBOT_EMBED_MODEL", "none")
+def own_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test (nor the programs it starts) reads the operator's settings or
+    touches the per-user data folder: both point into the test's own folder."""
+    for name in list(os.environ):
+        if name.startswith("STRIKEBOT_") or name == "DISCORD_TOKEN":
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
+    monkeypatch.setenv("STRIKEBOT_EMBED_MODEL", "none")  # no embedding unless a test turns it on (test_semantic.py)
 
 
 @pytest.fixture
@@ -32,14 +37,16 @@ def engine(store: Store) -> Engine:
 def settings(tmp_path: Path):
     from bot.config import Settings
 
-    return Settings(db_path=tmp_path / "bot.db", articles_dir=tmp_path / "articles", mod_role="Strike captains")
+    return Settings(db_path=tmp_path / "bot.db", articles_dir=tmp_path / "articles")
 
 
 @pytest.fixture
 def simcord_bot(settings):
     from bot.client import create_bot
 
-    return create_bot(settings.db_path, settings)
+    bot = create_bot(settings.db_path, settings)
+    bot.shard_count = 1  # on Discord, the gateway says how many; offline, one (see test_many_servers_over_two_shards)
+    return bot
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from knowledge.store import Store
 from tests.conftest import DATA
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -12,9 +13,15 @@ def run(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "bot", *args], input=stdin, capture_output=True, text=True, cwd=ROOT, timeout=120)
 
 
+def new_kb(tmp_path) -> str:
+    """A knowledge base that exists (ask, chat and export refuse a path that does not)."""
+    Store(tmp_path / "kb.db").close()
+    return str(tmp_path / "kb.db")
+
+
 def test_ask_json_contract(tmp_path):
     questions = ["What percentage of members voted to authorize a strike?", "Who won the Super Bowl?", ""]
-    done = run("ask", "--json", "--db", str(tmp_path / "kb.db"), stdin="\n".join(questions) + "\n")
+    done = run("ask", "--json", "--db", new_kb(tmp_path), stdin="\n".join(questions) + "\n")
     assert done.returncode == 0, done.stderr
     replies = [json.loads(line) for line in done.stdout.splitlines()]
     assert [r["question"] for r in replies] == questions
@@ -28,7 +35,7 @@ def test_ask_json_contract(tmp_path):
 
 
 def test_ask_prints_a_sourced_reply(tmp_path):
-    done = run("ask", "--db", str(tmp_path / "kb.db"), "What did Handel say about net profits?")
+    done = run("ask", "--db", new_kb(tmp_path), "What did Handel say about net profits?")
     assert done.returncode == 0
     assert "casting couch" in done.stdout and "Source:" in done.stdout
 
@@ -50,7 +57,7 @@ def test_ingest_refuses_a_binary_file_politely(tmp_path):
 
 
 def test_chat_answers_until_an_empty_line(tmp_path):
-    done = run("chat", "--db", str(tmp_path / "kb.db"), stdin="how many ballots were cast\n\n")
+    done = run("chat", "--db", new_kb(tmp_path), stdin="how many ballots were cast\n\n")
     assert done.returncode == 0
     assert "5,507" in done.stdout
 

@@ -3,7 +3,7 @@ permissions, components and gateway events."""
 
 from __future__ import annotations
 
-import dataclasses
+import asyncio
 
 import discord
 import pytest
@@ -12,12 +12,12 @@ from discord import app_commands
 from knowledge.ingest import ArticleError
 from tests.conftest import DATA
 
-MEMBER_COMMANDS = {"ask"}
+MEMBER_COMMANDS = {"ask", "help"}
 MOD_COMMANDS = {"fact add", "fact edit", "fact retire", "fact restore", "fact list", "fact history", "article add", "unanswered", "kb export", "kb import"}
 
 
 @pytest.fixture
-def server(simcord_env):
+async def server(simcord_env):
     guild = simcord_env.create_guild(name="Writers")
     channel = guild.create_text_channel("strike-talk")
     mods = guild.create_role("Mods", permissions=discord.Permissions(manage_messages=True))
@@ -25,6 +25,9 @@ def server(simcord_env):
     member = guild.add_member(simcord_env.create_user("member"))
     mod = guild.add_member(simcord_env.create_user("mod"), roles=[mods])
     captain = guild.add_member(simcord_env.create_user("captain"), roles=[captains])
+    owner = guild.add_member(simcord_env.create_user("owner"), roles=[guild.create_role("Admins", permissions=discord.Permissions(manage_guild=True))])
+    chosen = await owner.slash(channel, "settings moderator-role", role=captains)  # the server's administrators choose it
+    assert "Saved" in chosen.response.content
     return guild, channel, member, mod, captain
 
 
@@ -69,6 +72,7 @@ async def test_no_answer_offers_close_questions_and_is_logged_without_ids(simcor
     result = await member.slash(channel, "ask", question="Who won the Super Bowl?")
     assert "No sourced answer" in embed_text(result)
     assert result.response.components  # the select of close questions
+    assert await eventually(lambda: simcord_env.bot.engine.store.db["unanswered"].count == 1)  # logged after the reply
     rows = simcord_env.bot.engine.store.db["unanswered"].rows
     assert [r["question"] for r in rows] == ["Who won the Super Bowl?"]
     assert "user_id" not in simcord_env.bot.engine.store.db["unanswered"].columns_dict
@@ -205,7 +209,7 @@ async def test_buttons_show_context_and_store_votes(simcord_env, server):
     assert context.ephemeral and "5,507" in context.response.content
     vote = await member.click(result.response, label="Helpful")
     assert vote.ephemeral
-    assert simcord_env.bot.engine.store.db["votes"].count == 1
+    assert await eventually(lambda: simcord_env.bot.engine.store.db["votes"].count == 1)  # written after the reply
 
 
 async def test_ask_works_in_dms_and_moderator_commands_do_not(simcord_env):
@@ -338,20 +342,211 @@ def channel_bot(tmp_path):
     from bot.client import create_bot
     from bot.config import Settings
 
-    return create_bot(tmp_path / "kb.db", Settings(db_path=tmp_path / "kb.db", articles_dir=tmp_path / "a", answer_channels=frozenset({424242})))
+    bot = create_bot(tmp_path / "kb.db", Settings(db_path=tmp_path / "kb.db", articles_dir=tmp_path / "a", message_content=True))
+    bot.shard_count = 1
+    return bot
 
 
-async def test_answer_channels_answer_questions_and_stay_quiet_otherwise(channel_bot):
+async def test_answer_channels_are_per_server_set_by_its_administrators(channel_bot):
     import simcord
 
     async with simcord.run(channel_bot, approved_intents=discord.Intents.all()) as env:
         guild = env.create_guild(name="Writers")
         channel = guild.create_text_channel("questions")
-        channel_bot.settings = dataclasses.replace(channel_bot.settings, answer_channels=frozenset({channel.id}))
+        other = env.create_guild(name="Elsewhere")
+        other_channel = other.create_text_channel("questions")
         member = guild.add_member(env.create_user("member"))
+        outsider = other.add_member(env.create_user("outsider"))
+        admin = guild.add_member(env.create_user("admin"), roles=[guild.create_role("Admins", permissions=discord.Permissions(manage_guild=True))])
+        await member.send(channel, "how many ballots were cast?")
+        assert channel.last_message.author.id == member.id  # not an answer channel yet
+        assert "settings answer-channel" not in member.available_commands(channel)
+        await expose_to_everyone(env, guild, "settings")  # an admin's mistake: the bot itself must still refuse
+        refused = await member.slash(channel, "settings answer-channel", channel=channel, answer=True)
+        assert refused.ephemeral and "administrators" in refused.response.content
+        saved = await admin.slash(channel, "settings answer-channel", channel=channel, answer=True)
+        assert "Saved" in saved.response.content and f"<#{channel.id}>" in saved.response.embeds[0].description
+        assert channel_bot.engine.store.guild_settings(guild.id).answer_channels == {channel.id}  # stored in the database
         await member.send(channel, "how many ballots were cast?")
         assert channel.last_message.author.id == env.bot.user.id and "5,507" in channel.last_message.embeds[0].description
         await member.send(channel, "who won the super bowl?")
         assert channel.last_message.author.id == member.id  # no sourced answer: silence, not noise
         await member.send(channel, "ballots were cast, I think")
         assert channel.last_message.author.id == member.id  # not a question
+        await outsider.send(other_channel, "how many ballots were cast?")
+        assert other_channel.last_message.author.id == outsider.id  # another server's channels are its own
+        await admin.slash(channel, "settings answer-channel", channel=channel, answer=False)
+        await member.send(channel, "how many ballots were cast?")
+        assert channel.last_message.author.id == member.id
+        env.errors  # noqa: B018 - the member's refusal is expected
+
+
+async def test_the_moderator_role_is_per_server_by_id(simcord_env, server):
+    guild, channel, _, _, captain = server
+    await expose_to_everyone(simcord_env, guild, "fact")
+    other = simcord_env.create_guild(name="Elsewhere")
+    other_channel = other.create_text_channel("general")
+    namesake = other.add_member(simcord_env.create_user("namesake"), roles=[other.create_role("Strike captains")])
+    await expose_to_everyone(simcord_env, other, "fact")
+    here = await captain.slash(channel, "fact add", text="Picket lines start at 7 a.m.", source="captain memo")
+    assert "Added" in here.response.content
+    there = await namesake.slash(other_channel, "fact add", text="Picket lines start at 8 a.m.", source="memo")
+    assert "Only moderators" in there.response.content  # the same role name in another server is not the role chosen here
+    simcord_env.errors  # noqa: B018
+
+
+def bot_messages(env, channel) -> list:
+    return [m for m in channel.history() if m.author.id == env.bot.user.id]
+
+
+async def test_thirty_mentions_in_a_row_get_the_cooldown_not_thirty_answers(simcord_env, server, caplog):
+    _, channel, member, _, _ = server
+    for _ in range(30):
+        await member.send(channel, f"<@{simcord_env.bot.user.id}> how many ballots were cast?")
+    sent = bot_messages(simcord_env, channel)
+    answers = [m for m in sent if m.embeds]
+    notices = [m for m in sent if not m.embeds]
+    assert len(answers) == 5  # the same budget as /ask: 5 questions in 30 s
+    assert len(notices) == 1 and "asking quickly" in notices[0].content  # said once, then quiet
+    await simcord_env.advance_time(31)
+    await member.send(channel, f"<@{simcord_env.bot.user.id}> how many ballots were cast?")
+    assert "5,507" in channel.last_message.embeds[0].description
+
+
+async def test_slash_and_mentions_share_one_budget(simcord_env, server):
+    _, channel, member, _, _ = server
+    for _ in range(5):
+        await member.send(channel, f"<@{simcord_env.bot.user.id}> how many ballots were cast?")
+    limited = await member.slash(channel, "ask", question="how many ballots were cast")
+    assert limited.ephemeral and "try again" in limited.response.content
+    assert all(isinstance(e, app_commands.CommandOnCooldown) for e in simcord_env.errors)
+
+
+async def test_a_mention_logs_no_error(simcord_env, server, caplog, monkeypatch):
+    _, channel, member, _, _ = server
+    dispatched: list[str] = []
+    dispatch = simcord_env.bot.dispatch
+
+    def spy(event: str, /, *args, **kwargs):
+        dispatched.append(event)
+        return dispatch(event, *args, **kwargs)
+
+    monkeypatch.setattr(simcord_env.bot, "dispatch", spy)
+    await member.send(channel, f"<@{simcord_env.bot.user.id}> how many ballots were cast?")
+    assert "5,507" in channel.last_message.embeds[0].description
+    # discord.py logs 'Command "how" is not found' at ERROR for each command_error when nobody else listens
+    # (simcord listens, which hides the log line here): so no command lookup may happen at all.
+    assert "command_error" not in dispatched
+    assert [r for r in caplog.records if r.levelname in ("ERROR", "CRITICAL")] == []
+
+
+async def test_a_reply_to_an_answer_is_not_a_question(simcord_env, server):
+    _, channel, member, _, _ = server
+    await member.send(channel, f"<@{simcord_env.bot.user.id}> how many ballots were cast?")
+    answer = channel.last_message
+    assert answer.author.id == simcord_env.bot.user.id
+    thanks = await member.send(channel, "thanks, that helps!", reply_to=answer)
+    assert simcord_env.bot.user in thanks.mentions  # Discord pings the replied-to author...
+    assert channel.last_message.id == thanks.id  # ...but only an explicit mention is a question
+    await member.send(channel, f"<@{simcord_env.bot.user.id}> and what did Handel say about net profits?", reply_to=answer)
+    assert "casting couch" in channel.last_message.embeds[0].description
+
+
+async def test_many_servers_over_two_shards(tmp_path):
+    """AutoShardedBot: servers spread over the shards Discord asks for, one process answers all."""
+    import simcord
+
+    from bot.client import StrikeBot, create_bot
+    from bot.config import Settings
+
+    bot = create_bot(tmp_path / "kb.db", Settings(db_path=tmp_path / "kb.db", articles_dir=tmp_path / "a"))
+    assert isinstance(bot, discord.AutoShardedClient) and isinstance(bot, StrikeBot)
+    async with simcord.run(bot, shard_count=2) as env:
+        guilds = []
+        for n in range(4):
+            guilds.append(env.create_guild(name=f"Local {n}"))
+            await env.advance_time(0.001)  # a guild's shard follows its id's time stamp, in milliseconds
+        assert {bot.get_guild(g.id).shard_id for g in guilds} == {0, 1}
+        for guild in guilds:
+            channel = guild.create_text_channel("general")
+            member = guild.add_member(env.create_user(f"member-{guild.id}"))
+            result = await member.slash(channel, "ask", question="how many ballots were cast")
+            assert "5,507" in embed_text(result)
+
+
+async def test_help_says_what_how_what_it_knows_and_who_moderates(simcord_env, server):
+    guild, channel, member, mod, captain = server
+    await mod.slash(channel, "fact add", text="Strike pay is $400 a week.", source="memo")
+    result = await member.slash(channel, "help")
+    assert result.ephemeral
+    text = embed_text(result)
+    assert "/ask" in text and "mention me" in text
+    assert "3 news articles" in text and "1 facts" in text
+    role_id = simcord_env.bot.engine.store.guild_settings(guild.id).mod_role_id
+    assert role_id and "Manage Messages" in text and f"<@&{role_id}>" in text
+    dm = await simcord_env.create_user("dm-user").slash("help")
+    assert "3 news articles" in embed_text(dm) and "Who moderates" not in str(dm.response.embeds[0].fields)
+
+
+async def test_markdown_from_facts_and_questions_is_shown_not_obeyed(simcord_env, server):
+    _, channel, member, mod, _ = server
+    await mod.slash(channel, "fact add", text="Strike pay is ||$400|| a week, see [the memo](https://evil.example).",
+                    source="memo", questions="How much is strike pay?")
+    result = await member.slash(channel, "ask", question="how much is **strike pay** ||really||?")
+    embed = result.response.embeds[0]
+    assert "\\|\\|$400\\|\\|" in embed.description and "\\[the memo](https://evil.example)" in embed.description
+    assert "\\*\\*strike pay\\*\\*" in embed.title and "\\|\\|really\\|\\|" in embed.title
+    assert "match" not in (embed.footer.text or "")  # no internal score shown to members
+
+
+async def test_a_vote_in_one_server_leaves_anothers_alone(simcord_env, server):
+    guild, channel, member, _, _ = server
+    other = simcord_env.create_guild(name="Elsewhere")
+    other_channel = other.create_text_channel("general")
+    same_person = other.add_member(member.user)
+    here = await member.slash(channel, "ask", question="how many ballots were cast")
+    there = await same_person.slash(other_channel, "ask", question="how many ballots were cast")
+    await member.click(here.response, label="Helpful")
+    await same_person.click(there.response, label="Not helpful")
+    store = simcord_env.bot.engine.store
+    key = answer_key_of(here)
+    assert await eventually(lambda: store.votes(key, guild.id) == (1, 0) and store.votes(key, other.id) == (0, 1))
+
+
+async def eventually(condition, seconds: float = 5.0) -> bool:
+    """Feedback is written after the reply, in a thread of its own: wait for it (in real time)."""
+    import time
+
+    deadline = time.perf_counter() + seconds
+    while not condition():
+        if time.perf_counter() > deadline:
+            return False
+        await asyncio.to_thread(time.sleep, 0.02)
+    return True
+
+
+def answer_key_of(result) -> str:
+    button = next(c for row in result.response.components for c in row["components"] if c.get("label") == "Helpful")
+    return button["custom_id"].rsplit(":", 1)[1]
+
+
+async def test_an_answer_is_sent_while_another_process_holds_the_write_lock(simcord_env, server, caplog):
+    import subprocess
+    import sys
+    import time
+
+    from tests.test_store_ops import HOLD_THE_WRITE_LOCK
+
+    _, channel, member, _, _ = server
+    store = simcord_env.bot.engine.store
+    holder = subprocess.Popen([sys.executable, "-c", HOLD_THE_WRITE_LOCK, str(store.path), "60"], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "holding"
+        started = time.perf_counter()
+        result = await member.slash(channel, "ask", question="Who won the Super Bowl?")
+        assert "No sourced answer" in embed_text(result)  # the answer reached the member...
+        assert time.perf_counter() - started < 3
+        assert await eventually(lambda: "feedback not stored" in caplog.text)  # ...and the log line is all the lock cost
+    finally:
+        holder.kill()
+        holder.wait()

@@ -90,7 +90,11 @@ def test_export_and_import_round_trip(store, tmp_path):
     assert other.import_facts(exported, guild_id=1, actor_id=5) == (0, 1)
     (copy,) = other.facts(1)
     assert (copy.text, copy.source, copy.questions) == (fact.text, "union memo", ("When does strike pay start?",))
-    assert [h.action for h in other.fact_history(copy.id, 1)] == ["add", "edit"]
+    history = other.fact_history(copy.id, 1)
+    assert [(h.action, h.version) for h in history] == [("add", 1), ("edit", 2), ("import", 3)]
+    assert [h.actor_id for h in history] == [None, None, 5]  # the importing moderator; not the other server's members
+    retired = other.retire_fact(copy.id, guild_id=1, actor_id=5)  # an imported fact can be changed like any other
+    assert retired.status == "retired" and retired.version == 4
 
 
 def test_wal_mode_and_backup(store, tmp_path: Path):

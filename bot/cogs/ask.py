@@ -11,6 +11,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.checks import ask_cooldown
 from bot.client import Busy, StrikeBot
 from bot.render import answer_embed, answer_key, clip, error_message
 from knowledge.answer import QuestionError
@@ -60,8 +61,8 @@ class VoteButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"sb:v
         question = ""
         if interaction.message and interaction.message.embeds:
             question = (interaction.message.embeds[0].title or "").removeprefix("Q: ")
-        await bot.core(bot.engine.store.vote, interaction.user.id, interaction.guild_id, question, self.key, self.helpful)
-        await interaction.response.send_message("Thanks, your vote is recorded.", ephemeral=True)
+        await interaction.response.send_message("Thanks for your vote.", ephemeral=True)
+        bot.later(bot.engine.store.vote, interaction.user.id, interaction.guild_id, question, self.key, self.helpful)
 
 
 class SuggestionSelect(discord.ui.DynamicItem[discord.ui.Select[Any]], template=r"sb:suggest"):
@@ -79,10 +80,15 @@ class SuggestionSelect(discord.ui.DynamicItem[discord.ui.Select[Any]], template=
 
     async def callback(self, interaction: discord.Interaction) -> None:
         bot: StrikeBot = interaction.client  # type: ignore[assignment]
+        wait = bot.cooldowns.retry_after(interaction.guild_id, interaction.user.id)
+        if wait is not None:
+            await interaction.response.send_message(f"You're asking quickly! Please try again in {wait:.0f} s.", ephemeral=True)
+            return
         values = interaction.data.get("values", []) if interaction.data else []
         question = str(values[0]) if values else ""
         answer = await bot.core(bot.engine.ask, question, interaction.guild_id)
         await interaction.response.send_message(embed=answer_embed(answer), view=answer_view(answer), ephemeral=True)
+        Ask.after(bot, answer, interaction.guild_id)
 
 
 def answer_view(answer: Answer) -> discord.ui.View:
@@ -102,14 +108,17 @@ class Ask(commands.Cog):
         self.bot = bot
 
     async def _answer(self, question: str, guild_id: int | None) -> Answer:
-        answer = await self.bot.core(self.bot.engine.ask, question, guild_id)
-        if not answer.answered:
-            await self.bot.core(self.bot.engine.store.log_unanswered, answer.question, guild_id)
-        return answer
+        return await self.bot.core(self.bot.engine.ask, question, guild_id)
+
+    @staticmethod
+    def after(bot: StrikeBot, answer: Answer, guild_id: int | None) -> None:
+        """Once the member has the reply: an unanswered question is logged for the moderators, best-effort."""
+        if not answer.answered and answer.question.strip():
+            bot.later(bot.engine.store.log_unanswered, answer.question, guild_id)
 
     @app_commands.command(name="ask")
     @app_commands.describe(question="Your question about the strike or the negotiations")
-    @app_commands.checks.cooldown(5, 30.0, key=lambda i: (i.guild_id, i.user.id))
+    @app_commands.check(ask_cooldown)
     async def ask(self, interaction: discord.Interaction, question: str) -> None:
         """Ask about the strike; the answer is a sourced quote or figure."""
         work = asyncio.ensure_future(self._answer(question, interaction.guild_id))
@@ -129,6 +138,7 @@ class Ask(commands.Cog):
             await interaction.followup.send(embed=answer_embed(answer), view=answer_view(answer))
         else:
             await interaction.response.send_message(embed=answer_embed(answer), view=answer_view(answer))
+        self.after(self.bot, answer, interaction.guild_id)
 
     @ask.autocomplete("question")
     async def ask_autocomplete(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
@@ -137,15 +147,22 @@ class Ask(commands.Cog):
 
     @commands.Cog.listener()
     async def on_message(self, message: discord.Message) -> None:
-        """A mention of the bot with a question, or a "?" in an answer channel."""
+        """An explicit mention of the bot with a question, or a "?" in an answer channel.
+        A reply to one of the bot's answers mentions it too, but is not a question."""
         if message.author.bot or self.bot.user is None:
             return
-        mentioned = self.bot.user in message.mentions
-        in_channel = message.channel.id in self.bot.settings.answer_channels and message.content.rstrip().endswith("?")
+        mentioned = self.bot.user.id in message.raw_mentions  # written in the text, not a reply's ping
+        settings = self.bot.guild_settings(message.guild.id if message.guild else None)
+        in_channel = bool(settings) and message.channel.id in settings.answer_channels and message.content.rstrip().endswith("?")
         if not (mentioned or in_channel):
             return
-        question = re.sub(rf"<@!?{self.bot.user.id}>", "", message.content).strip()
         guild_id = message.guild.id if message.guild else None
+        wait = self.bot.cooldowns.retry_after(guild_id, message.author.id)
+        if wait is not None:
+            if mentioned and self.bot.cooldowns.first_refusal(guild_id, message.author.id, wait):
+                await message.reply(f"You're asking quickly! Please try again in {wait:.0f} s.", mention_author=False)
+            return
+        question = re.sub(rf"<@!?{self.bot.user.id}>", "", message.content).strip()
         try:
             answer = await self._answer(question, guild_id)
         except (QuestionError, Busy) as error:
@@ -158,6 +175,7 @@ class Ask(commands.Cog):
         if in_channel and not mentioned and not answer.answered:
             return  # stay quiet in busy channels rather than say "no answer" to every question
         await message.reply(embed=answer_embed(answer), view=answer_view(answer), mention_author=False)
+        self.after(self.bot, answer, guild_id)
 
 
 async def setup(bot: StrikeBot) -> None:

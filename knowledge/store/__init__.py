@@ -6,7 +6,8 @@ people) are rebuilt from the stored article text when extraction improves.
 
 This package is split by concern: `schema` (migrations), `base` (connection,
 transactions, shared names), `articles`, `retrieval` (the engine's reads),
-`facts`, `feedback`, `feeds`, `backup` and `vectors` (sentence embeddings). `Store` joins them.
+`facts`, `imports` (what a facts export must hold), `feedback`, `feeds`,
+`settings` (each server's own), `backup` and `vectors` (sentence embeddings). `Store` joins them.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from knowledge.store.feedback import FeedbackMixin
 from knowledge.store.feeds import FeedError, FeedsMixin
 from knowledge.store.retrieval import RetrievalMixin
 from knowledge.store.schema import MIGRATIONS, migrate
+from knowledge.store.settings import SettingsMixin
 from knowledge.store.vectors import VectorsMixin
 
 __all__ = [
@@ -29,7 +31,9 @@ __all__ = [
 ]
 
 
-class Store(ArticlesMixin, RetrievalMixin, FactsMixin, FeedbackMixin, FeedsMixin, BackupMixin, VectorsMixin, StoreBase):
+class Store(
+    ArticlesMixin, RetrievalMixin, FactsMixin, FeedbackMixin, FeedsMixin, SettingsMixin, BackupMixin, VectorsMixin, StoreBase
+):
     """One knowledge base file. Safe to share between threads: calls are serialised."""
 
     def __init__(self, path: str | Path, *, bundled: bool = True) -> None:

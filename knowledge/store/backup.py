@@ -12,9 +12,9 @@ class BackupMixin(StoreBase):
     def backup(self, target: Path) -> None:
         """A consistent copy through SQLite's online backup API."""
         target.parent.mkdir(parents=True, exist_ok=True)
-        with self._lock:
+        with self._read() as conn:
             dest = sqlite3.connect(str(target))
             try:
-                self.db.conn.backup(dest)
+                conn.backup(dest)
             finally:
                 dest.close()

@@ -5,6 +5,7 @@ one transaction per write; plus the names the other parts use.
 from __future__ import annotations
 
 import datetime as dt
+import queue
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator
@@ -38,8 +39,18 @@ def display_path(path: Path) -> str:
         return str(resolved)
 
 
+def _dict_row(cursor: sqlite3.Cursor, row: tuple[Any, ...]) -> dict[str, Any]:
+    return {column[0]: value for column, value in zip(cursor.description, row, strict=True)}
+
+
 class StoreBase:
-    """The connection, its lock and its transactions. Safe to share between threads: calls are serialised."""
+    """One writer connection, behind a lock, for every write (one transaction
+    each); reader connections, one per thread at a time, for every read. In WAL
+    mode a reader sees the last commit and never waits for a writer, in this
+    process or another, so answers do not queue behind an import."""
+
+    BUSY_MS = 10_000  # how long a write waits for another process's write
+    FEEDBACK_BUSY_MS = 1_000  # a vote or an unanswered question is not worth a longer wait
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
@@ -47,36 +58,82 @@ class StoreBase:
         conn = sqlite3.connect(str(self.path), check_same_thread=False, timeout=10, isolation_level=None)
         self.db = sqlite_utils.Database(conn)
         self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA busy_timeout=10000")
+        self.db.execute(f"PRAGMA busy_timeout={self.BUSY_MS}")
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.execute("PRAGMA foreign_keys=ON")
-        self._lock = threading.RLock()
+        self._lock = threading.RLock()  # the writer connection's
+        self._writer: int | None = None  # the thread inside a write transaction, whose reads must see it
+        self._readers: queue.SimpleQueue[sqlite3.Connection] = queue.SimpleQueue()
+        self._opened: list[sqlite3.Connection] = []
+        self._watch = self._reader_connection()  # one connection, so that PRAGMA data_version means one thing
+        self._watch_lock = threading.Lock()
         # Bumped by writes, so that readers know which caches went stale.
-        self.generations = {"articles": 0, "facts": 0, "feedback": 0, "vectors": 0, "feeds": 0}
+        self.generations = {"articles": 0, "facts": 0, "feedback": 0, "vectors": 0, "feeds": 0, "settings": 0}
 
-    def close(self) -> None:
-        self.db.close()
+    def _reader_connection(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(str(self.path), check_same_thread=False, timeout=10, isolation_level=None)
+        conn.execute("PRAGMA query_only=ON")
+        conn.execute(f"PRAGMA busy_timeout={self.BUSY_MS}")
+        self._opened.append(conn)
+        return conn
 
     @contextmanager
-    def _transaction(self) -> Iterator[sqlite_utils.Database]:
+    def _read(self) -> Iterator[sqlite3.Connection]:
+        """A connection to read with: the writer's, inside this thread's own write
+        transaction (to see it); otherwise a reader of its own, not the write lock."""
+        if self._writer == threading.get_ident():
+            yield self.db.conn
+            return
+        try:
+            conn = self._readers.get_nowait()
+        except queue.Empty:
+            conn = self._reader_connection()
+        try:
+            yield conn
+        finally:
+            self._readers.put(conn)
+
+    def close(self) -> None:
+        """Close every connection; the last one checkpoints the write-ahead log into the file."""
+        with self._lock:
+            for conn in self._opened:
+                conn.close()
+            self.db.close()
+
+    @contextmanager
+    def _transaction(self, *, synchronous: str = "NORMAL", busy_ms: int | None = None) -> Iterator[sqlite_utils.Database]:
         """BEGIN IMMEDIATE takes the write lock up front, so that a second process
-        waits its turn (busy timeout) instead of failing on a stale snapshot."""
+        waits its turn (busy timeout) instead of failing on a stale snapshot.
+        `synchronous=FULL` makes the commit durable against power loss, not only a killed process."""
         if self.db.conn.in_transaction:
             with self.db.atomic():  # nested: a savepoint
                 yield self.db
             return
-        self.db.conn.execute("BEGIN IMMEDIATE")
+        conn = self.db.conn
+        if synchronous != "NORMAL":
+            conn.execute(f"PRAGMA synchronous={synchronous}")
+        if busy_ms is not None:
+            conn.execute(f"PRAGMA busy_timeout={busy_ms}")
         try:
-            yield self.db
-        except BaseException:
-            self.db.conn.execute("ROLLBACK")
-            raise
-        self.db.conn.execute("COMMIT")
+            conn.execute("BEGIN IMMEDIATE")
+            self._writer = threading.get_ident()
+            try:
+                yield self.db
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+        finally:
+            self._writer = None
+            if busy_ms is not None:
+                conn.execute(f"PRAGMA busy_timeout={self.BUSY_MS}")
+            if synchronous != "NORMAL":
+                conn.execute("PRAGMA synchronous=NORMAL")
 
     @contextmanager
-    def _write(self, kind: str) -> Iterator[sqlite_utils.Database]:
+    def _write(self, kind: str, *, synchronous: str = "NORMAL", busy_ms: int | None = None) -> Iterator[sqlite_utils.Database]:
         try:
-            with self._lock, self._transaction():
+            with self._lock, self._transaction(synchronous=synchronous, busy_ms=busy_ms):
                 yield self.db
         except sqlite3.IntegrityError as error:
             if "facts" in str(error):
@@ -85,13 +142,19 @@ class StoreBase:
         self.generations[kind] += 1
 
     def data_version(self) -> int:
-        """Changes when another connection (another process) commits."""
-        with self._lock:
-            return int(self.db.execute("PRAGMA data_version").fetchone()[0])
+        """Changes when another connection (another process, or this one's writer) commits."""
+        with self._watch_lock:
+            return int(self._watch.execute("PRAGMA data_version").fetchone()[0])
 
     def _rows(self, sql: str, params: Iterable[Any] | dict[str, Any] = ()) -> list[dict[str, Any]]:
-        with self._lock:
-            return list(self.db.query(sql, params))
+        with self._read() as conn:
+            cursor = conn.cursor()
+            cursor.row_factory = _dict_row
+            return list(cursor.execute(sql, params))  # type: ignore[arg-type]
+
+    def _values(self, sql: str, params: Iterable[Any] = ()) -> list[tuple[Any, ...]]:
+        with self._read() as conn:
+            return list(conn.execute(sql, list(params)))
 
 
 def _any_of(terms: list[str]) -> str:

@@ -8,6 +8,7 @@ from typing import Any
 
 from knowledge.models import SOURCE_TYPES, Fact, FactChange
 from knowledge.store.base import FactError, NotFoundError, StoreBase, _any_of, now
+from knowledge.store.imports import ExportedChange, iso, validate_export
 from knowledge.text import clean, content_stems
 
 MAX_FACT_LENGTH = 1500
@@ -29,7 +30,8 @@ class FactsMixin(StoreBase):
         supersedes: int | None = None,
     ) -> Fact:
         text, source, questions_list, source_type = _check_fact(text, source, questions, source_type)
-        with self._lock:
+        # Checks run inside the write transaction: another process cannot change the answer between check and write.
+        with self._write("facts", synchronous="FULL") as db:
             duplicate = self._rows(
                 "select id from facts where guild_id is ? and status = 'active' and lower(text) = lower(?)", [guild_id, text]
             )
@@ -44,15 +46,14 @@ class FactsMixin(StoreBase):
                 "supersedes": supersedes, "created_at": stamp, "updated_at": stamp,
                 "terms": " ".join(content_stems(" ".join([text, *questions_list]))),
             }
-            with self._write("facts") as db:
-                fact_id = db["facts"].insert(row).last_pk
-                self._history(fact_id, "add", row, author_id, stamp)
-                if supersedes is not None:
-                    old = self._fact_row(supersedes, guild_id)
-                    if old["status"] == "active":
-                        db["facts"].update(supersedes, {"status": "retired", "version": old["version"] + 1, "updated_at": stamp})
-                        self._history(supersedes, f"superseded by #{fact_id}", {**old, "status": "retired", "version": old["version"] + 1}, author_id, stamp)
-            return self.fact(fact_id, guild_id)
+            fact_id = db["facts"].insert(row).last_pk
+            self._history(fact_id, "add", row, author_id, stamp)
+            if supersedes is not None:
+                old = self._fact_row(supersedes, guild_id)
+                if old["status"] == "active":
+                    db["facts"].update(supersedes, {"status": "retired", "version": old["version"] + 1, "updated_at": stamp})
+                    self._history(supersedes, f"superseded by #{fact_id}", {**old, "status": "retired", "version": old["version"] + 1}, author_id, stamp)
+        return self.fact(fact_id, guild_id)
 
     def edit_fact(
         self,
@@ -65,8 +66,8 @@ class FactsMixin(StoreBase):
         questions: Iterable[str] | None = None,
         source_type: str | None = None,
     ) -> Fact:
-        with self._lock:
-            old = self._fact_row(fact_id, guild_id)
+        with self._write("facts", synchronous="FULL") as db:
+            old = self._fact_row(fact_id, guild_id)  # the current version, read inside the transaction
             new_text, new_source, new_questions, new_type = _check_fact(
                 old["text"] if text is None else text,
                 old["source"] if source is None else source,
@@ -79,10 +80,9 @@ class FactsMixin(StoreBase):
                 "version": old["version"] + 1, "updated_at": stamp,
                 "terms": " ".join(content_stems(" ".join([new_text, *new_questions]))),
             }
-            with self._write("facts") as db:
-                db["facts"].update(fact_id, changes)
-                self._history(fact_id, "edit", {**old, **changes}, actor_id, stamp)
-            return self.fact(fact_id, guild_id)
+            db["facts"].update(fact_id, changes)
+            self._history(fact_id, "edit", {**old, **changes}, actor_id, stamp)
+        return self.fact(fact_id, guild_id)
 
     def retire_fact(self, fact_id: int, *, guild_id: int | None, actor_id: int | None) -> Fact:
         return self._set_status(fact_id, guild_id, actor_id, "retired", "retire")
@@ -91,15 +91,14 @@ class FactsMixin(StoreBase):
         return self._set_status(fact_id, guild_id, actor_id, "active", "restore")
 
     def _set_status(self, fact_id: int, guild_id: int | None, actor_id: int | None, status: str, action: str) -> Fact:
-        with self._lock:
+        with self._write("facts", synchronous="FULL") as db:
             old = self._fact_row(fact_id, guild_id)
             if old["status"] == status:
                 raise FactError(f"fact #{fact_id} is already {status}")
             stamp = now()
-            with self._write("facts") as db:
-                db["facts"].update(fact_id, {"status": status, "version": old["version"] + 1, "updated_at": stamp})
-                self._history(fact_id, action, {**old, "status": status, "version": old["version"] + 1}, actor_id, stamp)
-            return self.fact(fact_id, guild_id)
+            db["facts"].update(fact_id, {"status": status, "version": old["version"] + 1, "updated_at": stamp})
+            self._history(fact_id, action, {**old, "status": status, "version": old["version"] + 1}, actor_id, stamp)
+        return self.fact(fact_id, guild_id)
 
     def _history(self, fact_id: int, action: str, row: dict[str, Any], actor_id: int | None, stamp: str) -> None:
         self.db["fact_history"].insert(
@@ -162,54 +161,60 @@ class FactsMixin(StoreBase):
             row.pop("terms", None)
         return {"format": "strikebot-facts", "version": 1, "facts": facts, "history": history}
 
-    def import_facts(self, data: dict[str, Any], guild_id: int | None, actor_id: int | None) -> tuple[int, int]:
-        """Add the facts of an export not already here (by text); returns (added, skipped)."""
-        if not isinstance(data, dict) or data.get("format") != "strikebot-facts" or not isinstance(data.get("facts"), list):
-            raise FactError("that is not a strikebot facts export")
-        history: dict[int, list[dict[str, Any]]] = {}
-        for change in data.get("history") or []:
-            if isinstance(change, dict):
-                history.setdefault(change.get("fact_id"), []).append(change)  # type: ignore[arg-type]
+    def import_facts(self, data: Any, guild_id: int | None, actor_id: int | None, *, batch: int = 200) -> tuple[int, int]:
+        """Add the facts of an export not already here (by text); returns (added, skipped).
+
+        The whole file is checked first (knowledge.store.imports: its shape, and
+        versions, history and dates that agree), and refused with the reason if
+        anything does not fit. Facts are then written `batch` at a time, one
+        transaction each, so that a long import lets other writers in between;
+        each fact arrives whole, with its history, and running the import again
+        completes an interrupted one. The history's own authors are not carried
+        over (they are members of another server); an "import" entry names the
+        moderator who imported it."""
+        export = validate_export(data)
+        history: dict[int, list[ExportedChange]] = {}
+        for change in export.history:
+            history.setdefault(change.fact_id, []).append(change)
         added = skipped = 0
-        new_ids: dict[int, int] = {}
-        links: list[tuple[int, int]] = []
-        with self._lock:
-            existing = {row["text"].lower() for row in self._rows("select text from facts where guild_id is ?", [guild_id])}
-            with self._write("facts") as db:
-                for item in data["facts"]:
-                    if not isinstance(item, dict):
-                        raise FactError("a fact in that export is not an object")
-                    text, source, questions, source_type = _check_fact(
-                        str(item.get("text", "")), str(item.get("source", "")), json.loads(item.get("questions") or "[]"),
-                        str(item.get("source_type") or ""),
-                    )
-                    if text.lower() in existing:
+        new_ids: dict[int, int] = {}  # id in the file -> id here
+        links = {fact.id: fact.supersedes for fact in export.facts if fact.supersedes is not None}
+        for start in range(0, len(export.facts), batch):
+            with self._write("facts", synchronous="FULL") as db:
+                # What is here already, read inside the transaction (another process may have added some).
+                here = {row["text"].lower(): row["id"] for row in self._rows("select id, text from facts where guild_id is ?", [guild_id])}
+                changes: list[dict[str, Any]] = []  # history rows, written in one statement per batch
+                for item in export.facts[start : start + batch]:
+                    text, source, questions, source_type = _check_fact(item.text, item.source, item.questions, item.source_type)
+                    if text.lower() in here:
+                        new_ids[item.id] = here[text.lower()]
                         skipped += 1
                         continue
-                    status = "retired" if item.get("status") == "retired" else "active"
                     stamp = now()
                     row = {
                         "guild_id": guild_id, "text": text, "questions": json.dumps(questions), "source": source,
-                        "source_type": source_type, "author_id": item.get("author_id"), "status": status,
-                        "version": int(item.get("version") or 1), "supersedes": None,
-                        "created_at": str(item.get("created_at") or stamp), "updated_at": str(item.get("updated_at") or stamp),
+                        "source_type": source_type, "author_id": None, "status": item.status, "version": item.version + 1,
+                        "supersedes": None, "created_at": iso(item.created_at), "updated_at": iso(item.updated_at),
                         "terms": " ".join(content_stems(" ".join([text, *questions]))),
                     }
                     fact_id = db["facts"].insert(row).last_pk
-                    new_ids[item.get("id")] = fact_id  # type: ignore[index]
-                    if item.get("supersedes") is not None:
-                        links.append((fact_id, item["supersedes"]))
-                    for change in sorted(history.get(item.get("id"), []), key=lambda c: c.get("version") or 0):  # type: ignore[arg-type]
-                        db["fact_history"].insert(
-                            {**{k: change.get(k) for k in ("version", "action", "text", "questions", "source", "source_type", "status", "actor_id", "at")}, "fact_id": fact_id, "supersedes": None}
-                        )
-                    if not history.get(item.get("id")):  # type: ignore[arg-type]
-                        self._history(fact_id, "import", row, actor_id, stamp)
-                    existing.add(text.lower())
+                    new_ids[item.id] = here[text.lower()] = fact_id
+                    for change in sorted(history[item.id], key=lambda c: c.version):
+                        changes.append({
+                            "fact_id": fact_id, "version": change.version, "action": change.action, "text": clean(change.text),
+                            "questions": json.dumps([clean(q) for q in change.questions]), "source": clean(change.source),
+                            "source_type": change.source_type, "status": change.status, "supersedes": None, "actor_id": None,
+                            "at": iso(change.at),
+                        })
+                    changes.append({**{k: row[k] for k in ("version", "text", "questions", "source", "source_type", "status")},
+                                    "fact_id": fact_id, "action": "import", "supersedes": None, "actor_id": actor_id, "at": stamp})
                     added += 1
-                for fact_id, old in links:  # "replaces #N" survives the renumbering
-                    if old in new_ids:
-                        db["facts"].update(fact_id, {"supersedes": new_ids[old]})
+                db["fact_history"].insert_all(changes)
+                # "replaces #N" survives the renumbering, once both ends are here.
+                for old_id, target in list(links.items()):
+                    if old_id in new_ids and target in new_ids:
+                        db.execute("update facts set supersedes = ? where id = ? and supersedes is null", [new_ids[target], new_ids[old_id]])
+                        del links[old_id]
         return added, skipped
 
 

@@ -13,34 +13,31 @@ class RetrievalMixin(StoreBase):
 
     def vocabulary(self) -> tuple[dict[str, int], int]:
         """Document frequency of every stem in the sentences, and how many sentences there are."""
-        with self._lock:
-            counts = dict(self.db.execute("select term, doc from sentences_vocab").fetchall())
-            total = self.db.execute("select count(*) from sentences").fetchone()[0]
+        with self._read() as conn:
+            counts = dict(conn.execute("select term, doc from sentences_vocab").fetchall())
+            total = conn.execute("select count(*) from sentences").fetchone()[0]
         return counts, total
 
     def sentence_count(self) -> int:
-        with self._lock:
-            return int(self.db.execute("select count(*) from sentences").fetchone()[0])
+        return int(self._values("select count(*) from sentences")[0][0])
 
     def term_count(self, term: str) -> int:
         """How many sentences hold `term` (one index look-up)."""
-        with self._lock:
-            row = self.db.execute("select doc from sentences_vocab where term = ?", [term]).fetchone()
-        return int(row[0]) if row else 0
+        rows = self._values("select doc from sentences_vocab where term = ?", [term])
+        return int(rows[0][0]) if rows else 0
 
     def terms_starting(self, prefix: str) -> list[str]:
         """Known terms (3+ letters) that start with `prefix`."""
-        with self._lock:
-            rows = self.db.execute(
-                "select term from sentences_vocab where term >= ? and term < ? and length(term) >= 3", [prefix, prefix + "\uffff"]
-            ).fetchall()
+        rows = self._values(
+            "select term from sentences_vocab where term >= ? and term < ? and length(term) >= 3", [prefix, prefix + "\uffff"]
+        )
         return [row[0] for row in rows if not row[0].isdigit()]
 
     def fact_vocabulary(self) -> tuple[dict[str, int], int]:
         """The same for the facts (small, and reloaded whenever a fact changes)."""
-        with self._lock:
-            counts = dict(self.db.execute("select term, doc from facts_vocab").fetchall())
-            total = self.db.execute("select count(*) from facts").fetchone()[0]
+        with self._read() as conn:
+            counts = dict(conn.execute("select term, doc from facts_vocab").fetchall())
+            total = conn.execute("select count(*) from facts").fetchone()[0]
         return counts, total
 
     def match_sentences(self, terms: list[str], guild_id: int | None, limit: int = 60) -> list[dict[str, Any]]:
@@ -149,3 +146,21 @@ class RetrievalMixin(StoreBase):
                group by p.name order by n desc, p.name limit :limit""",
             {"g": guild_id, "limit": limit},
         )
+
+    def overview(self, guild_id: int | None) -> dict[str, Any]:
+        """What a server's members can ask about: how many articles and active facts, and the latest of each."""
+        articles = self._rows(
+            """select count(*) as n, max(date) as latest from articles where guild_id is null or guild_id is ?""", [guild_id]
+        )[0]
+        latest_title = self._rows(
+            "select title from articles where (guild_id is null or guild_id is ?) and date = ? order by id desc limit 1",
+            [guild_id, articles["latest"]],
+        )
+        facts = self._rows(
+            "select count(*) as n, max(updated_at) as latest from facts where status = 'active' and guild_id is ?", [guild_id]
+        )[0]
+        return {
+            "articles": int(articles["n"]), "latest_article": articles["latest"] or "",
+            "latest_title": latest_title[0]["title"] if latest_title else "",
+            "facts": int(facts["n"]), "latest_fact": (facts["latest"] or "")[:10],
+        }

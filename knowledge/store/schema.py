@@ -163,6 +163,20 @@ def _m013_feeds(db: sqlite_utils.Database) -> None:
     db["articles"].create_index(["url", "guild_id"], if_not_exists=True)
 
 
+def _m014_votes_per_guild(db: sqlite_utils.Database) -> None:
+    # A vote in one server overwrote the same member's vote on the same answer in another.
+    db.execute("DROP INDEX IF EXISTS idx_votes_user_id_answer_key")
+    db.execute("CREATE UNIQUE INDEX IF NOT EXISTS votes_one_per_member ON votes (coalesce(guild_id, 0), user_id, answer_key)")
+
+
+def _m015_guild_settings(db: sqlite_utils.Database) -> None:
+    # Per server, set by its administrators with /settings: the moderator role (by id) and answer channels.
+    db["guild_settings"].create(
+        {"guild_id": int, "mod_role_id": int, "answer_channels": str, "updated_by": int, "updated_at": str},
+        pk="guild_id", if_not_exists=True,
+    )
+
+
 MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("001_articles", _m001_articles),
     ("002_facts", _m002_facts),
@@ -177,6 +191,8 @@ MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("011_sentence_vectors", _m011_sentence_vectors),
     ("012_article_author", _m012_article_author),
     ("013_feeds", _m013_feeds),
+    ("014_votes_per_guild", _m014_votes_per_guild),
+    ("015_guild_settings", _m015_guild_settings),
 ]
 
 
