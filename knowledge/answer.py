@@ -36,6 +36,7 @@ LARGE_CORPUS = 300_000  # sentences; above this the vocabulary is read on demand
 SHORTLIST_COMMON = 2000  # a word in more sentences than this (or 2%) does not shortlist
 BANK_PEOPLE = 200
 MAX_QUESTION_LENGTH = 500
+MIN_KNOWN = 0.5  # more than this share of a question's word weight must be in words the knowledge base knows
 
 
 class QuestionError(ValueError):
@@ -105,12 +106,16 @@ class Engine:
             raise QuestionError("Please ask a question, for example: What did the union president say about the vote?")
         if len(text) > MAX_QUESTION_LENGTH:
             raise QuestionError(f"That question is {len(text):,} characters long; please keep it under {MAX_QUESTION_LENGTH}.")
-        ranked, model = self._rank(text, guild_id)
+        ranked, model, known = self._rank(text, guild_id)
         confidence = model.confidence(model.standing(
             [c.score for c in ranked], [-1 if c.is_fact else c.row["article_id"] for c in ranked],
             [c.features["bm25"] for c in ranked], [c.semantic for c in ranked],
+            [c.features["cover"] + c.features["cover_alt"] for c in ranked], known,
         )) if ranked else 0.0
-        if confidence < model.threshold:
+        # One guard outside the fitted model: a question whose weight lies mostly in words the
+        # knowledge base has never seen is about something it does not hold, however well one
+        # shared word matches ("the weather in <a town an article names>").
+        if confidence < model.threshold or known <= MIN_KNOWN:
             suggestions = tuple(self.suggest(text, guild_id, ranked)) if suggest else ()
             return Answer(question=text, answered=False, kind=None, score=round(confidence, 3), suggestions=suggestions)
         answer = self._render(text, ranked[0], confidence)
@@ -120,23 +125,24 @@ class Engine:
         """Every candidate answer with its features and score, best first."""
         return self._rank(text, guild_id)[0]
 
-    def _rank(self, text: str, guild_id: int | None) -> tuple[list[Candidate], Model]:
-        """The ranked candidates, and the fitted model that ranked them."""
+    def _rank(self, text: str, guild_id: int | None) -> tuple[list[Candidate], Model, float]:
+        """The ranked candidates, the fitted model that ranked them, and how much of the
+        question the knowledge base knows."""
         self._refresh()
         lexical = self.ranker.model(semantic=False)
         parsed = analyse(text, self._vocabulary)
         if not parsed.terms or parsed.total <= 0:
-            return [], lexical
+            return [], lexical, 0.0
         found, stories = retrieve.candidates(self.store, self._stories, parsed, self._lookup_terms(parsed), guild_id)
         if not found:
-            return [], lexical
+            return [], lexical, parsed.known
         semantic = self.encoder is not None and self._semantic(text, found)
         features.compute(parsed, found, stories, self._vocabulary, self._average_length)
         model = self.ranker.model(semantic=semantic)
         for candidate in found:
             candidate.score = model.score(candidate.features)
         found.sort(key=lambda c: -c.score)
-        return found, model
+        return found, model, parsed.known
 
     def _semantic(self, text: str, found: list[Candidate]) -> bool:
         """Cosine similarity of the question and each sentence ("headline. sentence").

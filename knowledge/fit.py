@@ -30,6 +30,7 @@ from knowledge.evaluate import Item, file_names, holds_expected
 from knowledge.evaluate import resolve as _resolve
 from knowledge.features import FEATURES, Candidate, vector
 from knowledge.ranker import CONFIDENCE_FEATURES, Model, Ranker
+from knowledge.search import analyse
 
 C_GRID = (0.01, 0.03, 0.1, 0.3, 1.0)
 FOLDS = 5
@@ -44,6 +45,7 @@ class Example:
     rows: list[list[float]]
     labels: list[int]
     articles: list[str]  # each candidate's article file name ("" for a fact)
+    known: float = 1.0  # share of the question's weight the knowledge base knows
 
 
 def examples(engine: Engine, items: list[Item]) -> list[Example]:
@@ -52,7 +54,7 @@ def examples(engine: Engine, items: list[Item]) -> list[Example]:
         ranked = engine.rank(item.question)
         out.append(Example(
             item, [vector(c.features) for c in ranked], [int(item.answerable and _right(engine, item, c)) for c in ranked],
-            [_file_name(engine, c) for c in ranked],
+            [_file_name(engine, c) for c in ranked], analyse(item.question, engine.vocabulary).known,
         ))
     return out
 
@@ -100,11 +102,12 @@ class _Fitted:
 def _standing(ex: Example, scores: list[float], semantic: bool) -> tuple[list[float], bool]:
     """The confidence model's inputs for one question, and whether its best candidate is right."""
     if not scores:
-        return [-10.0, 0.0, 0.0, 0.0, 0.0], False
+        return [-10.0, 0.0, 0.0, 0.0, 0.0, 0.0, ex.known], False
     lexical = [row[FEATURES.index("bm25")] for row in ex.rows]
     similarity = [row[FEATURES.index("semantic")] if semantic else 0.0 for row in ex.rows]
     blank = Model({}, 0.0, {}, 0.0, 0.5)
-    standing = blank.standing(scores, [hash(a) for a in ex.articles], lexical, similarity)
+    cover = [row[FEATURES.index("cover")] + row[FEATURES.index("cover_alt")] for row in ex.rows]
+    standing = blank.standing(scores, [hash(a) for a in ex.articles], lexical, similarity, cover, ex.known)
     best = max(range(len(scores)), key=scores.__getitem__)
     return [standing[name] for name in CONFIDENCE_FEATURES], bool(ex.labels[best])
 

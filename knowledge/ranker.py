@@ -4,7 +4,8 @@
    (`features.FEATURES`); the highest score is the answer to consider.
 2. The confidence model turns the best candidate's standing (its score, its
    lead over the runner-up and over the best of any other story, whether the
-   lexical and the semantic evidence agree on it) into the probability that it
+   lexical and the semantic evidence agree on it, how much of the question it
+   holds) into the probability that it
    is right. The bot answers only when that probability reaches the threshold,
    chosen on the training questions for a low rate of wrong answers.
 
@@ -27,7 +28,7 @@ from knowledge.features import FEATURES
 
 MODEL_PATH = Path(__file__).resolve().parent / "data" / "ranker.json"
 # What the confidence model reads of the best candidate.
-CONFIDENCE_FEATURES = ("top", "margin", "story_margin", "agrees_lexical", "agrees_semantic")
+CONFIDENCE_FEATURES = ("top", "margin", "story_margin", "agrees_lexical", "agrees_semantic", "cover", "known")
 
 
 class ModelError(ValueError):
@@ -49,8 +50,14 @@ class Model:
         """The candidate's score (a log-odds)."""
         return self.bias + sum(w * features.get(name, 0.0) for name, w in self.weights.items())
 
-    def standing(self, scores: Sequence[float], stories: Sequence[int], lexical: Sequence[float], semantic: Sequence[float]) -> dict[str, float]:
-        """The best candidate's standing among all of them (the candidates in any order)."""
+    def standing(
+        self, scores: Sequence[float], stories: Sequence[int], lexical: Sequence[float], semantic: Sequence[float], cover: Sequence[float],
+        known: float = 1.0,
+    ) -> dict[str, float]:
+        """The best candidate's standing among all of them (the candidates in any order): its
+        score, its lead, whether the lexical and semantic evidence agree on it, how much of
+        the question it holds (a big lead on one shared word is no answer), and how much of the
+        question's weight is in words the knowledge base knows at all (`known`)."""
         best = max(range(len(scores)), key=scores.__getitem__)
         others = [s for i, s in enumerate(scores) if i != best]
         other_stories = [s for i, s in enumerate(scores) if stories[i] != stories[best]]
@@ -60,6 +67,8 @@ class Model:
             "story_margin": scores[best] - max(other_stories, default=scores[best] - 5.0),
             "agrees_lexical": float(_argmax(lexical) == best),
             "agrees_semantic": float(any(semantic) and _argmax(semantic) == best),
+            "cover": cover[best],
+            "known": known,
         }
 
     def confidence(self, standing: Mapping[str, float]) -> float:

@@ -68,6 +68,12 @@ class Question:
         return sum(t.weight for t in self.terms)
 
     @property
+    def known(self) -> float:
+        """Share of the question's word weight in words the knowledge base knows (typos forgiven)."""
+        total = self.total
+        return sum(t.weight for t in self.terms if t.confidence > 0) / total if total > 0 else 0.0
+
+    @property
     def speaker_terms(self) -> tuple[Term, ...]:
         return tuple(t for t in self.terms if t.speaker)
 

@@ -75,8 +75,8 @@ def test_the_weights_file_round_trips_and_refuses_unknown_features(tmp_path):
 
 def test_the_shipped_confidence_rises_with_the_best_candidates_lead():
     model: Model = Ranker.load(MODEL_PATH).model(semantic=False)
-    narrow = model.confidence(model.standing([1.0, 0.9], [1, 2], [0.5, 0.6], [0.0, 0.0]))
-    wide = model.confidence(model.standing([3.0, -1.0], [1, 2], [0.6, 0.5], [0.0, 0.0]))
+    narrow = model.confidence(model.standing([1.0, 0.9], [1, 2], [0.5, 0.6], [0.0, 0.0], [0.8, 0.8]))
+    wide = model.confidence(model.standing([3.0, -1.0], [1, 2], [0.6, 0.5], [0.0, 0.0], [0.8, 0.8]))
     assert wide > narrow
     assert 0.0 <= narrow <= 1.0 and 0.0 <= wide <= 1.0
 
