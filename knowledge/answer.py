@@ -21,6 +21,9 @@ import re
 import threading
 from typing import Any
 
+from rapidfuzz import fuzz
+from rapidfuzz.utils import default_process
+
 from knowledge import features, retrieve
 from knowledge.features import Candidate
 from knowledge.models import Answer, Article, Source
@@ -36,6 +39,7 @@ LARGE_CORPUS = 300_000  # sentences; above this the vocabulary is read on demand
 SHORTLIST_COMMON = 2000  # a word in more sentences than this (or 2%) does not shortlist
 BANK_PEOPLE = 200
 MAX_QUESTION_LENGTH = 500
+FACT_MATCH = 0.85  # how close a question must be to a moderator's fact (see Engine._fact)
 MIN_KNOWN = 0.5  # more than this share of a question's word weight must be in words the knowledge base knows
 
 
@@ -106,9 +110,12 @@ class Engine:
             raise QuestionError("Please ask a question, for example: What did the union president say about the vote?")
         if len(text) > MAX_QUESTION_LENGTH:
             raise QuestionError(f"That question is {len(text):,} characters long; please keep it under {MAX_QUESTION_LENGTH}.")
+        fact = self._fact(text, guild_id)
+        if fact is not None:
+            return self._render_fact(text, *fact)
         ranked, model, known = self._rank(text, guild_id)
         confidence = model.confidence(model.standing(
-            [c.score for c in ranked], [-1 if c.is_fact else c.row["article_id"] for c in ranked],
+            [c.score for c in ranked], [c.row["article_id"] for c in ranked],
             [c.features["bm25"] for c in ranked], [c.semantic for c in ranked],
             [c.features["cover"] + c.features["cover_alt"] for c in ranked], known,
         )) if ranked else 0.0
@@ -144,19 +151,37 @@ class Engine:
         found.sort(key=lambda c: -c.score)
         return found, model, parsed.known
 
+    def _fact(self, text: str, guild_id: int | None) -> tuple[dict[str, Any], float] | None:
+        """A moderator's fact that answers the question, and how closely, or None.
+
+        Facts come with the questions they answer, and no training data exists for
+        them, so they are matched as a FAQ is, not weighed by the fitted model: the
+        question must be close to one of a fact's example questions (rapidfuzz), or
+        every word of it must be in the fact. A curated fact beats the articles."""
+        self._refresh()
+        parsed = analyse(text, self._vocabulary)
+        best: tuple[dict[str, Any], float] | None = None
+        for fact in self.store.match_facts(self._lookup_terms(parsed), guild_id):
+            examples = json.loads(fact["questions"] or "[]")
+            closest = max((fuzz.token_set_ratio(text, q, processor=default_process) / 100 for q in examples), default=0.0)
+            exact, _ = features.coverage(parsed, set((fact["terms"] or "").split()))
+            match = max(closest, exact)
+            if match >= FACT_MATCH and (best is None or (match, fact["id"]) > (best[1], best[0]["id"])):
+                best = (fact, match)
+        return best
+
     def _semantic(self, text: str, found: list[Candidate]) -> bool:
         """Cosine similarity of the question and each sentence ("headline. sentence").
         Only when every sentence has its vector (they are embedded in the background
         after ingest): until then the lexical model answers, so no candidate is weighed
         on evidence the others lack."""
-        ids = [c.row["id"] for c in found if not c.is_fact]
+        ids = [c.row["id"] for c in found]
         vectors = self.store.vectors(self.encoder.name, ids)
         if len(vectors) < len(ids):
             return False
         query = self.encoder.encode([text])[0]
         for candidate in found:
-            if not candidate.is_fact:
-                candidate.semantic = float(vectors[candidate.row["id"]] @ query)
+            candidate.semantic = float(vectors[candidate.row["id"]] @ query)
         return True
 
     def _lookup_terms(self, question: Question) -> list[str]:
@@ -175,12 +200,10 @@ class Engine:
         """When the candidate model finds another story likelier right than not, and it says
         something else, name that story too: the question could be about either."""
         best = ranked[0]
-        if best.is_fact:
-            return answer
         for other in ranked[1:6]:
             if other.score < 0:
                 break
-            if other.is_fact or other.row["article_id"] == best.row["article_id"] or other.row["text"] == best.row["text"]:
+            if other.row["article_id"] == best.row["article_id"] or other.row["text"] == best.row["text"]:
                 continue
             article = self._articles.get(other.row["article_id"])
             if article is not None:
@@ -191,8 +214,6 @@ class Engine:
     # --- rendering ------------------------------------------------------------------
 
     def _render(self, question: str, best: Candidate, confidence: float) -> Answer:
-        if best.is_fact:
-            return self._render_fact(question, best, confidence)
         row = best.row
         article = self._articles[row["article_id"]]
         source = Source(
@@ -216,8 +237,7 @@ class Engine:
             return Answer(kind="quote", headline=_tidy_quote(quote["text"]), speaker=speaker, **common)
         return Answer(kind="fact", headline=row["text"], **common)
 
-    def _render_fact(self, question: str, best: Candidate, confidence: float) -> Answer:
-        fact = best.row
+    def _render_fact(self, question: str, fact: dict[str, Any], confidence: float) -> Answer:
         citation = fact_from_row(fact).citation
         note = ""
         if fact["supersedes"]:
@@ -276,13 +296,10 @@ class Engine:
 
     def suggest(self, question: str, guild_id: int | None = None, ranked: list[Candidate] | None = None, limit: int = 3) -> list[str]:
         """Up to `limit` questions the bot can answer, close to `question`: about the
-        people and facts of the candidates it weighed (same story, people or topic)
+        people of the candidates it weighed (same story, people or topic)
         first, then the closest of the autocomplete bank."""
         near: list[str] = []
         for candidate in (ranked or [])[:8]:
-            if candidate.is_fact:
-                near.extend(json.loads(candidate.row.get("questions") or "[]")[:1])
-                continue
             for quote in candidate.quotes:
                 if quote["speaker_kind"] == "named":
                     near.append(f"What did {quote['speaker']} say?")

@@ -47,13 +47,13 @@ FEATURES: tuple[str, ...] = (
     "where_fit",  # "where": the sentence names a place
     "year_fit",  # the question's year is the story's or the sentence's
     "year_miss",  # the question names a year; the story is from another
+    "year_other",  # the question names a year; the sentence names only other years
     "background",  # the sentence is about an earlier year than its story
     "recency",  # the story's date, 0 (oldest) to 1 (newest)
     "lead",  # early in its story
     "semantic",  # cosine similarity of question and "headline. sentence" (0 without the extra)
     "semantic_rel",  # semantic minus the best among the candidates
     "story_semantic_rel",  # the story's best semantic minus the best of any story
-    "fact",  # a moderator's fact
 )
 
 _PLACE_RE = re.compile(r"\b(?:at|in|outside|inside|near|across|on)\s+(?:the\s+)?(?:[A-Z][\w.&'-]*|\w+\s+(?:hall|headquarters|office|building|plant|port|site|lot|street))")
@@ -68,8 +68,7 @@ KIND_FAMILY: dict[str, set[str]] = {
 class Candidate:
     """One possible answer and its evidence."""
 
-    row: dict[str, Any]  # the sentence (id, article_id, position, paragraph, text, terms, ...) or the fact
-    is_fact: bool = False
+    row: dict[str, Any]  # the sentence: id, article_id, position, paragraph, text, terms, title, ...
     figures: list[dict[str, Any]] = field(default_factory=list)
     quotes: list[dict[str, Any]] = field(default_factory=list)
     people: list[dict[str, Any]] = field(default_factory=list)
@@ -201,11 +200,11 @@ def compute(question: Question, candidates: list[Candidate], stories: Mapping[in
             c.features[rel] = c.features[name] - best
     by_story: dict[int, float] = {}
     for c in candidates:
-        key = c.row.get("article_id", -1) if not c.is_fact else -1
+        key = c.row["article_id"]
         by_story[key] = max(by_story.get(key, -1.0), c.semantic)
     best_story = max(by_story.values(), default=0.0)
     for c in candidates:
-        c.features["story_semantic_rel"] = by_story[c.row.get("article_id", -1) if not c.is_fact else -1] - best_story
+        c.features["story_semantic_rel"] = by_story[c.row["article_id"]] - best_story
     best_bm25 = max((c.features["bm25"] for c in candidates), default=0.0)
     for c in candidates:
         c.features["bm25_rel"] = c.features["bm25"] / best_bm25 if best_bm25 > 0 else 0.0
@@ -243,11 +242,7 @@ def _own_features(
         if question.year:
             same = story.date.startswith(question.year) or question.year in terms
             f["year_fit"], f["year_miss"] = float(same), float(not same)
-    else:  # a moderator's fact stands on its own
-        f["story"] = exact + 0.5 * alt
-        f["fact"] = 1.0
-        f["recency"] = 1.0
-        f["lead"] = 1.0
+            f["year_other"] = float(bool(years) and question.year not in years)
     f["semantic"] = c.semantic
     text = c.row.get("text") or ""
     _answer_type(question, c, terms, text, f)
@@ -261,15 +256,13 @@ def _answer_type(question: Question, c: Candidate, terms: set[str], text: str, f
         kinds = set().union(*(KIND_FAMILY[k] for k in figure_wants))
         fresh = [g for g in c.figures if not _mentioned(g["text"], question)]
         fitting = [g for g in fresh if _fits(g, kinds)]
-        f["figure_any"] = float(bool(fresh) or (c.is_fact and bool(re.search(r"\d", text))))
+        f["figure_any"] = float(bool(fresh))
         if fresh and not fitting:
             c.figure = _pick_figure(fresh, question, figure_wants)
         if fitting:
             c.figure = _pick_figure(fitting, question, figure_wants)
             f["figure_fit"] = 1.0
             f["figure_measure"] = float(_measures_asked(c.figure, question))
-        elif c.is_fact and re.search(r"\d", text):
-            f["figure_fit"] = 1.0
         else:
             f["figure_miss"] = 1.0
     if c.quotes:

@@ -44,7 +44,7 @@ class Example:
     item: Item
     rows: list[list[float]]
     labels: list[int]
-    articles: list[str]  # each candidate's article file name ("" for a fact)
+    articles: list[str]  # each candidate's article file name
     known: float = 1.0  # share of the question's weight the knowledge base knows
 
 
@@ -60,12 +60,12 @@ def examples(engine: Engine, items: list[Item]) -> list[Example]:
 
 
 def _file_name(engine: Engine, candidate: Candidate) -> str:
-    article = None if candidate.is_fact else engine.article(candidate.row["article_id"])
+    article = engine.article(candidate.row["article_id"])
     return Path(article.path).name if article else ""
 
 
 def _right(engine: Engine, item: Item, candidate: Candidate) -> bool:
-    if candidate.is_fact or not holds_expected(item, candidate.row["text"]):
+    if not holds_expected(item, candidate.row["text"]):
         return False
     article = engine.article(candidate.row["article_id"])
     return article is not None and not file_names(str(_resolve(article.path))).isdisjoint(item.source)

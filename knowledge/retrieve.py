@@ -1,7 +1,7 @@
 """Find the candidates worth weighing: sentences that share words with the
 question (SQLite FTS5), every sentence of the few stories that fit the
 question best (so that a sentence worded differently from the question still
-competes), and the moderators' facts.
+competes). Moderators' facts are matched apart (see `answer.Engine._fact`).
 """
 
 from __future__ import annotations
@@ -71,7 +71,6 @@ def candidates(store: Store, stories: Stories, question: Question, lookup: list[
                 getattr(by_id[item["sentence_id"]], name).append(item)
         for near in store.neighbours(list(by_id)):
             by_id[near["of"]].near.update((near["terms"] or "").split())
-    out.extend(Candidate(row=fact, is_fact=True) for fact in store.match_facts(lookup, guild_id))
     return out, fits
 
 

@@ -61,9 +61,9 @@ async def test_commands_sync_and_members_see_only_ask(simcord_env, server):
 
 async def test_a_member_asks_and_gets_a_sourced_answer(simcord_env, server):
     _, channel, member, _, _ = server
-    result = await member.slash(channel, "ask", question="What percentage of members voted to authorize a strike?")
+    result = await member.slash(channel, "ask", question="What did Handel say about net profits?")
     text = embed_text(result)
-    assert "90.3%" in text and "Variety (outlet inferred)" in text and "Oct. 22, 2007" in text
+    assert "casting couch" in text and "Variety (outlet inferred)" in text and "Oct. 22, 2007" in text
     assert not result.ephemeral
 
 
@@ -181,8 +181,8 @@ async def test_an_attached_article_becomes_answerable(simcord_env, server):
     data = (DATA / "transit-strike.txt").read_bytes()
     added = await mod.slash(channel, "article add", file=("transit.txt", data))
     assert "Added article" in last(added).content
-    answer = await member.slash(channel, "ask", question="What percentage of drivers rejected the offer?")
-    assert "71.6%" in embed_text(answer) and "Harbor City Ledger" in embed_text(answer)
+    answer = await member.slash(channel, "ask", question="How much does the walkout cost local businesses?")
+    assert "$4.2 million" in embed_text(answer) and "Harbor City Ledger" in embed_text(answer)
 
 
 async def test_a_binary_attachment_is_refused_politely(simcord_env, server):

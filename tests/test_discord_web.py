@@ -3,8 +3,6 @@ real HTTP server on 127.0.0.1."""
 
 from __future__ import annotations
 
-import dataclasses
-
 import discord
 import pytest
 
@@ -17,7 +15,7 @@ def settings(tmp_path):
     """As the bot runs with STRIKEBOT_ALLOW_PRIVATE_URLS=1 (the test server is on 127.0.0.1)."""
     from bot.config import Settings
 
-    return Settings(db_path=tmp_path / "bot.db", articles_dir=tmp_path / "articles", mod_role="Strike captains", allow_private_urls=True,
+    return Settings(db_path=tmp_path / "bot.db", articles_dir=tmp_path / "articles", allow_private_urls=True,
                     feed_interval=30.0)
 
 
@@ -64,7 +62,7 @@ async def test_article_add_by_link_takes_the_moderators_metadata(simcord_env, se
 
 async def test_without_the_setting_a_local_link_is_refused(simcord_env, server, web):
     _, channel, _, _, mod = server
-    simcord_env.bot.settings = dataclasses.replace(simcord_env.bot.settings, allow_private_urls=False)
+    simcord_env.bot.settings = simcord_env.bot.settings.model_copy(update={"allow_private_urls": False})
     store = simcord_env.bot.engine.store
     before = snapshot(store)
     url = web.add("/story.html", story("Ferry deckhands vote to strike", FERRY))
