@@ -26,11 +26,12 @@ from rapidfuzz.utils import default_process
 
 from knowledge import features, retrieve
 from knowledge.features import Candidate
+from knowledge.figures import find_figures
 from knowledge.models import Answer, Article, Source
 from knowledge.ranker import Model, Ranker
 from knowledge.search import LazyCounts, Question, Vocabulary, analyse, fuzzy_rank
 from knowledge.store import Store, fact_from_row
-from knowledge.text import clean
+from knowledge.text import STOPWORDS, clean, stem, words
 
 log = logging.getLogger(__name__)
 
@@ -294,6 +295,11 @@ class Engine:
             return f"{self.store.paragraph(row['article_id'], row['paragraph'])}\n\n\u2014 {article.citation}"
         return ""
 
+    def _telling_word(self, text: str) -> str:
+        """The rarest word of a text, as written: what a suggested question can be about."""
+        found = [w for w in words(text) if w.isalpha() and len(w) > 3 and w not in STOPWORDS and not find_figures(f"the {w} workers")]
+        return max(found, key=lambda w: self._vocabulary.idf(stem(w)), default="")
+
     def suggest(self, question: str, guild_id: int | None = None, ranked: list[Candidate] | None = None, limit: int = 3) -> list[str]:
         """Up to `limit` questions the bot can answer, close to `question`: about the
         people of the candidates it weighed (same story, people or topic)
@@ -302,7 +308,8 @@ class Engine:
         for candidate in (ranked or [])[:8]:
             for quote in candidate.quotes:
                 if quote["speaker_kind"] == "named":
-                    near.append(f"What did {quote['speaker']} say?")
+                    topic = self._telling_word(quote["text"])
+                    near.append(f"What did {quote['speaker']} say about {topic}?" if topic else f"What did {quote['speaker']} say?")
             for person in candidate.people:
                 if person["role"]:
                     near.append(f"Who is {person['name']}?")

@@ -125,3 +125,14 @@ def test_fit_writes_weights_the_engine_loads_and_reports_held_out_figures(tmp_pa
     assert 0.0 < lexical.threshold <= 1.0
     lines = (ENGINE_DATA / "questions.jsonl").read_text().splitlines()
     assert lexical.info["questions"] == sum(1 for line in lines if json.loads(line)["split"] == "train")
+
+
+def test_suggestions_come_from_the_story_asked_about_and_are_answerable(store):
+    for name in ("transit-strike.txt", "hospital-strike.txt", "bakery-strike.txt"):
+        store.ingest_file(ENGINE_DATA / name)
+    engine = Engine(store)
+    answer = engine.ask("Will the Lakeshore nurses get free parking?")
+    assert not answer.answered
+    assert answer.suggestions and "Odalys Ferrer" in answer.suggestions[0]  # the nurses' story, not the most quoted people
+    for suggestion in answer.suggestions:
+        assert engine.ask(suggestion).answered
