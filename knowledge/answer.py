@@ -56,6 +56,7 @@ class Engine:
         self.ranker = ranker or Ranker.load()
         self.encoder = encoder  # a semantic.Encoder, or None for lexical evidence only
         self._seen: tuple[int, int, int] = (-1, -1, -1)  # articles, facts, other processes' writes
+        self._marks: tuple[tuple[int, int], tuple[int, int, str]] = ((-1, -1), (-1, -1, ""))  # see Store.content_marks
         self._article_counts: tuple[dict[str, int] | LazyCounts, int] = ({}, 0)
         self._vocabulary = Vocabulary({}, 1)
         self._articles: dict[int, Article] = {}
@@ -75,8 +76,10 @@ class Engine:
                 self._reload(now)
 
     def _reload(self, now: tuple[int, int, int]) -> None:
-        articles_changed = now[0] != self._seen[0] or now[2] != self._seen[2]
-        if articles_changed:
+        """Another write was committed: reload what it changed. A vote or a logged question
+        changes neither the articles nor the facts, and reloads nothing."""
+        articles, facts = self.store.content_marks()
+        if articles != self._marks[0]:
             total = self.store.sentence_count()
             if total > LARGE_CORPUS:  # too many words to hold: read them on demand
                 self._article_counts = (LazyCounts(self.store.term_count, self.store.terms_starting), total)
@@ -86,11 +89,13 @@ class Engine:
             ordinals = [retrieve.ordinal(a.date) for a in self._articles.values() if a.date]
             self._stories.reset(self._articles, (min(ordinals, default=0), max(ordinals, default=1)))
             self._average_length = self.store.average_sentence_terms()
-        fact_counts, fact_total = self.store.fact_vocabulary()
-        counts, total = self._article_counts
-        self._vocabulary = Vocabulary(counts, total + fact_total, extra=fact_counts)
-        self._bank = {}
-        self._answerable = {}
+        if (articles, facts) != self._marks:
+            fact_counts, fact_total = self.store.fact_vocabulary()
+            counts, total = self._article_counts
+            self._vocabulary = Vocabulary(counts, total + fact_total, extra=fact_counts)
+            self._bank = {}
+            self._answerable = {}
+            self._marks = (articles, facts)
         self._seen = now  # last: other threads wait above until everything is in place
 
     def article(self, article_id: int) -> Article | None:

@@ -57,6 +57,17 @@ class RetrievalMixin(StoreBase):
             {"q": query, "guild": guild_id, "limit": limit, "scan": limit * 4},
         )
 
+    def content_marks(self) -> tuple[tuple[int, int], tuple[int, int, str]]:
+        """Cheap marks that change when the articles, or the facts, change (in any process):
+        the newest sentence and the number of articles; the facts' number, newest id and
+        latest change. Feedback writes (votes, the unanswered log) change neither."""
+        row = self._rows(
+            """select (select max(id) from sentences) as sentence, (select count(*) from articles) as articles,
+                      (select count(*) from facts) as facts, (select max(id) from facts) as fact,
+                      (select max(updated_at) from facts) as changed"""
+        )[0]
+        return (row["sentence"] or 0, row["articles"]), (row["facts"], row["fact"] or 0, row["changed"] or "")
+
     def article_terms(self, article_ids: list[int]) -> dict[int, str]:
         """Every term of each article's sentences, as one string."""
         if not article_ids:
