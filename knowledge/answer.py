@@ -3,8 +3,8 @@
 A straight line of small stages (see `Engine.ask`):
 
 1. `search.analyse`: the question's weighted words and what kind of answer it wants;
-2. `retrieve.candidates`: sentences sharing its words, every sentence of the
-   stories that fit it best, and the moderators' facts;
+2. `retrieve.candidates`: sentences sharing its words, and every sentence of
+   the stories that fit it best (moderators' facts are matched apart, `_fact`);
 3. `features.compute`: each candidate's evidence as named features;
 4. `ranker.Model.score`: weights fitted on real questions rank the candidates;
 5. `ranker.Model.confidence`: how the best one stands against the rest gives
@@ -28,7 +28,7 @@ from knowledge import features, retrieve
 from knowledge.features import Candidate
 from knowledge.figures import find_figures
 from knowledge.models import Answer, Article, Source
-from knowledge.ranker import Model, Ranker
+from knowledge.ranker import Model, Ranker, standing
 from knowledge.search import LazyCounts, Question, Vocabulary, analyse, fuzzy_rank
 from knowledge.store import Store, fact_from_row
 from knowledge.text import STOPWORDS, clean, stem, words
@@ -116,14 +116,15 @@ class Engine:
             raise QuestionError("Please ask a question, for example: What did the union president say about the vote?")
         if len(text) > MAX_QUESTION_LENGTH:
             raise QuestionError(f"That question is {len(text):,} characters long; please keep it under {MAX_QUESTION_LENGTH}.")
-        fact = self._fact(text, guild_id)
+        self._refresh()
+        parsed = analyse(text, self._vocabulary)
+        fact = self._fact(text, parsed, guild_id)
         if fact is not None:
             return self._render_fact(text, *fact)
-        ranked, model, known = self._rank(text, guild_id)
-        confidence = model.confidence(model.standing(
-            [c.score for c in ranked], [c.row["article_id"] for c in ranked],
-            [c.features["bm25"] for c in ranked], [c.semantic for c in ranked],
-            [c.features["cover"] + c.features["cover_alt"] for c in ranked], known,
+        ranked, model = self._rank(text, parsed, guild_id)
+        known = parsed.known
+        confidence = model.confidence(standing(
+            [c.score for c in ranked], [c.row["article_id"] for c in ranked], [c.features for c in ranked], known,
         )) if ranked else 0.0
         # One guard outside the fitted model: a question whose weight lies mostly in words the
         # knowledge base has never seen is about something it does not hold, however well one
@@ -136,36 +137,32 @@ class Engine:
 
     def rank(self, text: str, guild_id: int | None = None) -> list[Candidate]:
         """Every candidate answer with its features and score, best first."""
-        return self._rank(text, guild_id)[0]
-
-    def _rank(self, text: str, guild_id: int | None) -> tuple[list[Candidate], Model, float]:
-        """The ranked candidates, the fitted model that ranked them, and how much of the
-        question the knowledge base knows."""
         self._refresh()
+        return self._rank(text, analyse(text, self._vocabulary), guild_id)[0]
+
+    def _rank(self, text: str, parsed: Question, guild_id: int | None) -> tuple[list[Candidate], Model]:
+        """The ranked candidates, and the fitted model that ranked them."""
         lexical = self.ranker.model(semantic=False)
-        parsed = analyse(text, self._vocabulary)
         if not parsed.terms or parsed.total <= 0:
-            return [], lexical, 0.0
+            return [], lexical
         found, stories = retrieve.candidates(self.store, self._stories, parsed, self._lookup_terms(parsed), guild_id)
         if not found:
-            return [], lexical, parsed.known
+            return [], lexical
         semantic = self.encoder is not None and self._semantic(text, found)
         features.compute(parsed, found, stories, self._vocabulary, self._average_length)
         model = self.ranker.model(semantic=semantic)
         for candidate in found:
             candidate.score = model.score(candidate.features)
         found.sort(key=lambda c: -c.score)
-        return found, model, parsed.known
+        return found, model
 
-    def _fact(self, text: str, guild_id: int | None) -> tuple[dict[str, Any], float] | None:
+    def _fact(self, text: str, parsed: Question, guild_id: int | None) -> tuple[dict[str, Any], float] | None:
         """A moderator's fact that answers the question, and how closely, or None.
 
         Facts come with the questions they answer, and no training data exists for
         them, so they are matched as a FAQ is, not weighed by the fitted model: the
         question must be close to one of a fact's example questions (rapidfuzz), or
         every word of it must be in the fact. A curated fact beats the articles."""
-        self._refresh()
-        parsed = analyse(text, self._vocabulary)
         best: tuple[dict[str, Any], float] | None = None
         for fact in self.store.match_facts(self._lookup_terms(parsed), guild_id):
             examples = json.loads(fact["questions"] or "[]")

@@ -23,6 +23,7 @@ from typing import Any
 from knowledge.ingest import article_files
 from knowledge.models import Answer
 from knowledge.store import PROJECT_ROOT, Store
+from knowledge.text import fold
 
 
 class EvalError(ValueError):
@@ -133,9 +134,8 @@ def build_store(db_path: Path, article_dirs: Iterable[Path]) -> Store:
 
 
 def norm(text: str) -> str:
-    for fancy, plain in (("\u2019", "'"), ("\u2018", "'"), ("\u201c", '"'), ("\u201d", '"'), ("\u2014", "-"), ("\u2013", "-")):
-        text = text.replace(fancy, plain)
-    return re.sub(r"\s+", " ", text).strip().lower()
+    """Curly quotes and dashes folded, spaces squeezed, lower case: `score.py`'s comparison."""
+    return re.sub(r"\s+", " ", fold(text)).strip().lower()
 
 
 def holds_expected(item: Item, text: str) -> bool:

@@ -30,7 +30,7 @@ from knowledge.answer import Engine
 from knowledge.evaluate import Item, file_names, holds_expected
 from knowledge.evaluate import resolve as _resolve
 from knowledge.features import FEATURES, Candidate, vector
-from knowledge.ranker import CONFIDENCE_FEATURES, Model, Ranker
+from knowledge.ranker import CONFIDENCE_FEATURES, Model, Ranker, standing
 from knowledge.search import analyse
 
 C_GRID = (0.01, 0.03, 0.1, 0.3, 1.0)
@@ -104,13 +104,11 @@ def _standing(ex: Example, scores: list[float], semantic: bool) -> tuple[list[fl
     """The confidence model's inputs for one question, and whether its best candidate is right."""
     if not scores:
         return [-10.0, 0.0, 0.0, 0.0, 0.0, 0.0, ex.known], False
-    lexical = [row[FEATURES.index("bm25")] for row in ex.rows]
-    similarity = [row[FEATURES.index("semantic")] if semantic else 0.0 for row in ex.rows]
-    blank = Model({}, 0.0, {}, 0.0, 0.5)
-    cover = [row[FEATURES.index("cover")] + row[FEATURES.index("cover_alt")] for row in ex.rows]
-    standing = blank.standing(scores, [hash(a) for a in ex.articles], lexical, similarity, cover, ex.known)
+    # The lexical models run without similarities: they are read as the engine would leave them.
+    rows = [{**dict(zip(FEATURES, row, strict=True)), **({} if semantic else {"semantic": 0.0})} for row in ex.rows]
+    found = standing(scores, [hash(a) for a in ex.articles], rows, ex.known)
     best = max(range(len(scores)), key=scores.__getitem__)
-    return [standing[name] for name in CONFIDENCE_FEATURES], bool(ex.labels[best])
+    return [found[name] for name in CONFIDENCE_FEATURES], bool(ex.labels[best])
 
 
 def _folds(exs: list[Example]) -> list[int]:

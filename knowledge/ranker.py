@@ -50,27 +50,6 @@ class Model:
         """The candidate's score (a log-odds)."""
         return self.bias + sum(w * features.get(name, 0.0) for name, w in self.weights.items())
 
-    def standing(
-        self, scores: Sequence[float], stories: Sequence[int], lexical: Sequence[float], semantic: Sequence[float], cover: Sequence[float],
-        known: float = 1.0,
-    ) -> dict[str, float]:
-        """The best candidate's standing among all of them (the candidates in any order): its
-        score, its lead, whether the lexical and semantic evidence agree on it, how much of
-        the question it holds (a big lead on one shared word is no answer), and how much of the
-        question's weight is in words the knowledge base knows at all (`known`)."""
-        best = max(range(len(scores)), key=scores.__getitem__)
-        others = [s for i, s in enumerate(scores) if i != best]
-        other_stories = [s for i, s in enumerate(scores) if stories[i] != stories[best]]
-        return {
-            "top": scores[best],
-            "margin": scores[best] - max(others, default=scores[best] - 5.0),
-            "story_margin": scores[best] - max(other_stories, default=scores[best] - 5.0),
-            "agrees_lexical": float(_argmax(lexical) == best),
-            "agrees_semantic": float(any(semantic) and _argmax(semantic) == best),
-            "cover": cover[best],
-            "known": known,
-        }
-
     def confidence(self, standing: Mapping[str, float]) -> float:
         """The probability that the best candidate is right."""
         return _sigmoid(self.confidence_bias + sum(w * standing.get(name, 0.0) for name, w in self.confidence_weights.items()))
@@ -125,6 +104,28 @@ class Ranker:
         path.parent.mkdir(parents=True, exist_ok=True)
         data = {"models": {name: model.as_json() for name, model in self.models.items()}}
         path.write_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def standing(scores: Sequence[float], stories: Sequence[int], features: Sequence[Mapping[str, float]], known: float) -> dict[str, float]:
+    """What the confidence model reads of the best candidate among all of them (in any
+    order, each with its score, story and features): its score, its lead over the
+    runner-up and over the best of any other story, whether the lexical (BM25) and the
+    semantic evidence agree on it, how much of the question it holds (a big lead on one
+    shared word is no answer), and how much of the question's weight is in words the
+    knowledge base knows at all (`known`)."""
+    best = max(range(len(scores)), key=scores.__getitem__)
+    others = [s for i, s in enumerate(scores) if i != best]
+    other_stories = [s for i, s in enumerate(scores) if stories[i] != stories[best]]
+    semantic = [f.get("semantic", 0.0) for f in features]
+    return {
+        "top": scores[best],
+        "margin": scores[best] - max(others, default=scores[best] - 5.0),
+        "story_margin": scores[best] - max(other_stories, default=scores[best] - 5.0),
+        "agrees_lexical": float(_argmax([f["bm25"] for f in features]) == best),
+        "agrees_semantic": float(any(semantic) and _argmax(semantic) == best),
+        "cover": features[best]["cover"] + features[best]["cover_alt"],
+        "known": known,
+    }
 
 
 def _argmax(values: Sequence[float]) -> int:

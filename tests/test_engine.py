@@ -9,7 +9,7 @@ import pytest
 
 from knowledge import features
 from knowledge.answer import Engine
-from knowledge.ranker import MODEL_PATH, Model, ModelError, Ranker
+from knowledge.ranker import MODEL_PATH, Model, ModelError, Ranker, standing
 from knowledge.search import Vocabulary, analyse
 from knowledge.text import content_stems
 
@@ -75,8 +75,11 @@ def test_the_weights_file_round_trips_and_refuses_unknown_features(tmp_path):
 
 def test_the_shipped_confidence_rises_with_the_best_candidates_lead():
     model: Model = Ranker.load(MODEL_PATH).model(semantic=False)
-    narrow = model.confidence(model.standing([1.0, 0.9], [1, 2], [0.5, 0.6], [0.0, 0.0], [0.8, 0.8]))
-    wide = model.confidence(model.standing([3.0, -1.0], [1, 2], [0.6, 0.5], [0.0, 0.0], [0.8, 0.8]))
+    def candidate(bm25: float) -> dict[str, float]:
+        return {"bm25": bm25, "semantic": 0.0, "cover": 0.8, "cover_alt": 0.0}
+
+    narrow = model.confidence(standing([1.0, 0.9], [1, 2], [candidate(0.5), candidate(0.6)], 1.0))
+    wide = model.confidence(standing([3.0, -1.0], [1, 2], [candidate(0.6), candidate(0.5)], 1.0))
     assert wide > narrow
     assert 0.0 <= narrow <= 1.0 and 0.0 <= wide <= 1.0
 
