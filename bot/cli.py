@@ -16,7 +16,7 @@ from typing import Any
 from bot.config import ConfigError, Settings, load_settings
 from knowledge.answer import Engine, QuestionError, answer_json
 from knowledge.ingest import ArticleError, article_files
-from knowledge.ranker import MODEL_PATH, Ranker
+from knowledge.ranker import MODEL_PATH, TUNING_FILE, Ranker
 from knowledge.store import PROJECT_ROOT, FactError, Store
 
 log = logging.getLogger(__name__)
@@ -370,16 +370,27 @@ def cmd_fit(args: argparse.Namespace) -> int:
     if not train:
         print(f"error: no questions with split {args.train!r}", file=sys.stderr)
         return 2
+    tuning_out = args.out.parent / TUNING_FILE if args.tune_encoder else None
+    if tuning_out is not None and engine.encoder is None:
+        print("error: --tune-encoder needs the encoder: pip install \".[semantic]\"", file=sys.stderr)
+        return 2
     try:
-        ranker, report = fit.fit(engine, train, target=args.target)
-    except ImportError:
-        print('error: fitting needs scikit-learn: pip install ".[fit]"', file=sys.stderr)
+        ranker, report = fit.fit(engine, train, target=args.target, tuning_out=tuning_out)
+    except ImportError as error:
+        extra = "tune" if error.name in ("torch", "sentence_transformers") else "fit"
+        print(f'error: fitting needs {error.name}: pip install ".[{extra}]"', file=sys.stderr)
         return 2
     print(f"fitted on {len(train)} questions ({args.train}):")
     print("\n".join(report))
     ranker.save(args.out)
     print(f"wrote {args.out}")
     engine.ranker = ranker
+    found = ranker.tuning(args.out.parent)
+    if found is not None:  # answer the held-out questions as the bot will: with the tuned encoder
+        from knowledge import semantic
+
+        engine.encoder = semantic.load_encoder(None, tuning=found[1])
+        semantic.embed_pending(engine.store, engine.encoder)
     for name, tally in evaluate.tallies(evaluate.run(engine.ask, items)).items():
         if name == "all" or name.startswith("split"):
             print(tally.line(name) + ("" if name != f"split {args.train}" else "  (fitted on these)"))
@@ -479,6 +490,8 @@ def build_parser() -> argparse.ArgumentParser:
     ft.add_argument("--train", default="train", help="the split to fit on (default: %(default)s)")
     ft.add_argument("--target", type=float, default=0.05, help="wrong-answer rate the threshold aims for (default: %(default)s)")
     ft.add_argument("--out", type=Path, default=MODEL_PATH, help="weights file (default: the one the engine reads)")
+    ft.add_argument("--tune-encoder", action="store_true",
+                    help=f"also tune the encoder's top layers on the training questions (needs the tune extra); writes {TUNING_FILE} beside the weights")
     ft.set_defaults(func=cmd_fit)
 
     faults = add("faults", "kill ingest and import mid-write many times; check nothing acknowledged is lost")

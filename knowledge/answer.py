@@ -148,7 +148,7 @@ class Engine:
         found, stories = retrieve.candidates(self.store, self._stories, parsed, self._lookup_terms(parsed), guild_id)
         if not found:
             return [], lexical
-        semantic = self.encoder is not None and self._semantic(text, found)
+        semantic = self.encoder is not None and self.ranker.fits_encoder(self.encoder.name) and self._semantic(text, found)
         features.compute(parsed, found, stories, self._vocabulary, self._average_length)
         model = self.ranker.model(semantic=semantic)
         for candidate in found:

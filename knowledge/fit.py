@@ -18,13 +18,19 @@ an expected string and comes from the expected article).
 Both are fitted twice: on lexical evidence only, and with semantic
 similarity when the engine has an encoder. Needs the `fit` extra
 (`pip install ".[fit]"`); answering does not.
+
+With `tune` (the `tune` extra), the encoder's top layers are tuned on the
+same training questions first (`knowledge.tune`), cross-fitted over the same
+folds of articles, so that every similarity the candidate model learns from
+comes from an encoder that did not see that question's article.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from knowledge.answer import Engine
 from knowledge.evaluate import Item, file_names, holds_expected
@@ -32,6 +38,7 @@ from knowledge.evaluate import resolve as _resolve
 from knowledge.features import FEATURES, Candidate, vector
 from knowledge.ranker import CONFIDENCE_FEATURES, Model, Ranker, standing
 from knowledge.search import analyse
+from knowledge.semantic import embed_text
 
 C_GRID = (0.01, 0.03, 0.1, 0.3, 1.0)
 FOLDS = 5
@@ -47,6 +54,7 @@ class Example:
     labels: list[int]
     articles: list[str]  # each candidate's article file name
     known: float = 1.0  # share of the question's weight the knowledge base knows
+    texts: list[str] = field(default_factory=list)  # each candidate as the encoder reads it
 
 
 def examples(engine: Engine, items: list[Item]) -> list[Example]:
@@ -56,6 +64,7 @@ def examples(engine: Engine, items: list[Item]) -> list[Example]:
         out.append(Example(
             item, [vector(c.features) for c in ranked], [int(item.answerable and _right(engine, item, c)) for c in ranked],
             [_file_name(engine, c) for c in ranked], analyse(item.question, engine.vocabulary).known,
+            [embed_text(c.row.get("title"), c.row["text"]) for c in ranked],
         ))
     return out
 
@@ -199,12 +208,50 @@ def _fit_model(train: list[Example], columns: list[int], target: float, report: 
     )
 
 
-def fit(engine: Engine, train_items: list[Item], target: float = 0.05) -> tuple[Ranker, list[str]]:
-    """Fitted models and thresholds, and lines reporting how they were chosen."""
+def _set_similarities(ex: Example, similarities: list[float]) -> None:
+    """Put an encoder's similarities in an example's rows, with the features relative to them."""
+    col = {name: FEATURES.index(name) for name in SEMANTIC_FEATURES}
+    best_story: dict[str, float] = {}
+    for article, value in zip(ex.articles, similarities, strict=True):
+        best_story[article] = max(best_story.get(article, -1.0), value)
+    top, top_story = max(similarities, default=0.0), max(best_story.values(), default=0.0)
+    for row, article, value in zip(ex.rows, ex.articles, similarities, strict=True):
+        row[col["semantic"]] = value
+        row[col["semantic_rel"]] = value - top
+        row[col["story_semantic_rel"]] = best_story[article] - top_story
+
+
+def tune_encoder(engine: Engine, train: list[Example], out: Path, report: list[str]) -> Any:
+    """Cross-fitted tuning (see the module's docstring): the similarities of `train` are
+    replaced by held-out ones, and the encoder tuned on all of `train` is written to `out`."""
+    from knowledge import tune
+
+    source = engine.encoder.source
+    semantic = FEATURES.index("semantic")
+    found = [(ex.item.question, ex.texts, ex.labels, [row[semantic] for row in ex.rows]) for ex in train]
+    folds = _folds(train)
+    for k in sorted(set(folds)):
+        tuner = tune.Tuner(source).fit(tune.pairs([f for f, fold in zip(found, folds, strict=True) if fold != k]))
+        for ex, fold in zip(train, folds, strict=True):
+            if fold == k:
+                _set_similarities(ex, tuner.similarities(ex.item.question, ex.texts))
+        report.append(f"  encoder tuned without fold {k + 1} of {len(set(folds))}")
+    tuning = tune.Tuner(source).fit(tune.pairs(found)).save(out)
+    report.append(f"  encoder tuned on all {len(found)} training questions: {out.name} ({out.stat().st_size / 1e6:.1f} MB)")
+    return tuning
+
+
+def fit(engine: Engine, train_items: list[Item], target: float = 0.05, tuning_out: Path | None = None) -> tuple[Ranker, list[str]]:
+    """Fitted models and thresholds, and lines reporting how they were chosen. With
+    `tuning_out`, the encoder is tuned first and its tuning written there."""
     train = examples(engine, train_items)
     if not any(any(ex.labels) for ex in train):
         raise ValueError("no training question has a right candidate: are the articles loaded?")
     report: list[str] = []
+    tuning = None
+    if tuning_out is not None and engine.encoder is not None:
+        report.append("encoder:")
+        tuning = tune_encoder(engine, train, tuning_out, report)
     models = {}
     variants = [("lexical", [i for i, name in enumerate(FEATURES) if name not in SEMANTIC_FEATURES])]
     if engine.encoder is not None:
@@ -213,5 +260,8 @@ def fit(engine: Engine, train_items: list[Item], target: float = 0.05) -> tuple[
         report.append(f"{name} evidence:")
         models[name] = _fit_model(train, columns, target, report)
         if name == "semantic":
-            models[name].info["encoder"] = engine.encoder.name
+            models[name].info["encoder"] = engine.encoder.name if tuning is None else f"{engine.encoder.base_name}+{tuning.sha256[:8]}"
+            if tuning is not None:
+                models[name].info["tuning"] = {"file": tuning.path.name, "sha256": tuning.sha256,
+                                               "base_sha256": engine.encoder.source.weights_sha256}
     return Ranker(models), report

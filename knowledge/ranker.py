@@ -27,6 +27,7 @@ from typing import Any
 from knowledge.features import FEATURES
 
 MODEL_PATH = Path(__file__).resolve().parent / "data" / "ranker.json"
+TUNING_FILE = "encoder-tuning.safetensors"  # the encoder tuning `strikebot fit --tune-encoder` writes beside it
 # What the confidence model reads of the best candidate.
 CONFIDENCE_FEATURES = ("top", "margin", "story_margin", "agrees_lexical", "agrees_semantic", "cover", "known")
 
@@ -82,6 +83,23 @@ class Ranker:
 
     def model(self, semantic: bool) -> Model:
         return self.models["semantic"] if semantic and "semantic" in self.models else self.models["lexical"]
+
+    def fits_encoder(self, name: str) -> bool:
+        """Whether the semantic model was fitted on similarities from this encoder (a model
+        fitted before encoders were recorded is taken to fit any)."""
+        model = self.models.get("semantic")
+        return model is not None and model.info.get("encoder", name) == name
+
+    def tuning(self, folder: Path) -> tuple[str, Any] | None:
+        """The encoder tuning the semantic model was fitted with, as (the base weights'
+        sha256, a `semantic.Tuning` in `folder`), or None."""
+        model = self.models.get("semantic")
+        found = model.info.get("tuning") if model is not None else None
+        if not found:
+            return None
+        from knowledge.semantic import Tuning
+
+        return str(found["base_sha256"]), Tuning(folder / str(found["file"]), str(found["sha256"]))
 
     @classmethod
     def load(cls, path: Path = MODEL_PATH) -> Ranker:

@@ -18,6 +18,12 @@ The weights file is checked against a pinned sha256 before use; a mismatch is
 refused. A local folder holding another model can be used by pinning its hash
 in `STRIKEBOT_EMBED_SHA256`.
 
+A tuning (`strikebot fit --tune-encoder`, see `knowledge.tune`) is a small
+file of changes to the model's top layers, fitted on the training questions.
+The fitted weights file (`ranker.json`) names it with its sha256; the encoder
+applies it on loading and is then called "<model>+<first 8 hex of the hash>",
+so its vectors are stored apart from the plain model's.
+
 numpy is imported here only (and lazily by callers), so the core installs and
 runs without the extra.
 """
@@ -167,10 +173,53 @@ def read_checked(path: Path, expected_sha256: str) -> bytes:
     return data
 
 
+@dataclass(frozen=True)
+class Tuning:
+    """Changes to a model's top layers (`knowledge.tune`), and the sha256 its file must have."""
+
+    path: Path
+    sha256: str
+
+
+TUNING_FORMAT = "int8-row-delta"
+
+
+def apply_tuning(weights: dict[str, np.ndarray], tuning: Tuning, base_sha256: str) -> None:
+    """Add a tuning's changes to the model's weights (in place). Raises ModelError.
+
+    Each changed matrix is stored as int8 steps with one scale per row (the
+    changes are small, so this keeps them within 1/254 of the largest change in
+    the row); vectors (biases, layer norms) as float32."""
+    import numpy as np
+    from safetensors import safe_open
+    from safetensors.numpy import load as load_safetensors
+
+    data = read_checked(tuning.path, tuning.sha256)
+    with safe_open(str(tuning.path), framework="numpy") as handle:
+        meta = handle.metadata() or {}
+    if meta.get("format") != TUNING_FORMAT or meta.get("base_sha256") != base_sha256:
+        raise ModelError(f"{tuning.path} is not a tuning of this model (format {meta.get('format')!r}, base {meta.get('base_sha256', '?')[:12]})")
+    changes = load_safetensors(data)
+    prefix = "bert." if "bert.embeddings.word_embeddings.weight" in weights else ""
+    for key, value in changes.items():
+        if key.endswith(".scale"):
+            continue
+        target = prefix + key.removesuffix(".q")
+        if target not in weights:
+            raise ModelError(f"{tuning.path} changes {key!r}, which the model does not have")
+        if key.endswith(".q"):
+            delta = value.astype(np.float32) * changes[key.removesuffix(".q") + ".scale"][:, None]
+        else:
+            delta = value.astype(np.float32)
+        if delta.shape != weights[target].shape:
+            raise ModelError(f"{tuning.path}: {key!r} has shape {delta.shape}, the model's is {weights[target].shape}")
+        weights[target] = weights[target].astype(np.float32) + delta
+
+
 class BertEncoder:
     """all-MiniLM-L6-v2's forward pass in numpy (float32, numpy's BLAS)."""
 
-    def __init__(self, source: ModelSource) -> None:
+    def __init__(self, source: ModelSource, tuning: Tuning | None = None) -> None:
         import numpy as np
         from safetensors.numpy import load as load_safetensors
         from tokenizers import Tokenizer
@@ -179,13 +228,17 @@ class BertEncoder:
         for name in _MODEL_FILES[:2]:
             if not (folder / name).is_file():
                 raise ModelError(f"{folder} has no {name}")
-        weights = load_safetensors(read_checked(folder / "model.safetensors", source.weights_sha256))
+        weights = dict(load_safetensors(read_checked(folder / "model.safetensors", source.weights_sha256)))
+        if tuning is not None:
+            apply_tuning(weights, tuning, source.weights_sha256)
         config = json.loads((folder / "config.json").read_text()) if (folder / "config.json").is_file() else {}
         pooling = folder / "1_Pooling" / "config.json"
         if pooling.is_file() and not json.loads(pooling.read_text()).get("pooling_mode_mean_tokens", True):
             raise ModelError(f"{folder}: only mean pooling is implemented")
-        self.name = source.name
+        self.name = source.name if tuning is None else f"{source.name}+{tuning.sha256[:8]}"
+        self.base_name = source.name
         self.origin = source.origin
+        self.source = source
         self.heads = int(config.get("num_attention_heads", 12))
         self.eps = float(config.get("layer_norm_eps", 1e-12))
         prefix = "bert." if "bert.embeddings.word_embeddings.weight" in weights else ""
@@ -345,9 +398,13 @@ def _names_folder(value: str) -> bool:
     return os.sep in value or value.startswith(".") or Path(value).expanduser().is_dir()
 
 
-def load_encoder(setting: str | None = None, *, sha256: str | None = None) -> BertEncoder | None:
+def load_encoder(setting: str | None = None, *, sha256: str | None = None, tuning: Tuning | None | bool = True) -> BertEncoder | None:
     """The configured encoder, or None (logged at INFO) when embeddings are off, the extra is not
     installed or the named model is not to be found here; the engine then answers lexically.
+
+    `tuning`: True (the default) applies the tuning the fitted weights name, if
+    any and if it is a tuning of the configured model; False or None loads the
+    plain model; a Tuning applies that one.
 
     A model that is there but wrong (weights that are not the pinned ones, a
     folder without the files) raises ModelError: that is a mistake to fix, not
@@ -360,11 +417,33 @@ def load_encoder(setting: str | None = None, *, sha256: str | None = None) -> Be
         return None
     started = time.perf_counter()
     source = locate(value, sha256=sha256)
-    encoder = BertEncoder(source)
+    if tuning is True:
+        tuning = default_tuning(source)
+    encoder = BertEncoder(source, tuning or None)
     log.info(
         "semantic similarity on: %s from %s (%s), loaded in %.2f s", encoder.name, source.folder, source.origin, time.perf_counter() - started
     )
     return encoder
+
+
+def default_tuning(source: ModelSource) -> Tuning | None:
+    """The tuning named by the fitted weights (`ranker.json`), when it is one of this model."""
+    from knowledge.ranker import MODEL_PATH, Ranker
+    from knowledge.ranker import ModelError as RankerError
+
+    try:
+        found = Ranker.load(MODEL_PATH).tuning(MODEL_PATH.parent)
+    except RankerError:
+        return None
+    if found is None or found[0] != source.weights_sha256:
+        return None
+    return found[1]
+
+
+def embed_text(title: str | None, sentence: str) -> str:
+    """What is embedded for a sentence: "<headline>. <sentence>" (as the store selects it)."""
+    title = (title or "").strip()
+    return f"{title.rstrip('.')}. {sentence}" if title else sentence
 
 
 class VectorStore(Protocol):

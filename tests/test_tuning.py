@@ -1,0 +1,121 @@
+"""The encoder's tuning: the file `strikebot fit --tune-encoder` writes, read back into the
+numpy encoder, and the fitted weights that name it.
+
+Reading a tuning needs only the semantic extra. Writing one needs the tune extra
+(torch); that test skips without it (CI does not install torch).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
+import pytest
+
+from knowledge import semantic
+from knowledge.answer import Engine
+from knowledge.ranker import Model, Ranker
+from knowledge.store import Store
+
+MODEL = semantic.DEFAULT_MODEL
+LAYER = "encoder.layer.5.intermediate.dense"
+TEXTS = ["The drivers walked off the job on Monday.", "Pay rises by four percent a year under the deal."]
+
+
+def _need(reason: str | None) -> None:
+    if reason is None:
+        return
+    if os.environ.get("CI"):
+        pytest.fail(f"CI installs the semantic extra, but: {reason}")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="module")
+def plain() -> semantic.BertEncoder:
+    _need(semantic.unavailable_reason(MODEL))
+    loaded = semantic.load_encoder(MODEL, tuning=False)
+    assert loaded is not None
+    return loaded
+
+
+def _write_tuning(path: Path, source: semantic.ModelSource, change: float, *, base: str | None = None, fmt: str = semantic.TUNING_FORMAT) -> semantic.Tuning:
+    """A tuning by hand: one matrix and one bias of the top layer changed by `change`."""
+    import numpy as np
+    from safetensors.numpy import save_file
+
+    rows, cols = 1536, 384
+    step = np.full((rows, cols), 127, dtype=np.int8)
+    save_file(
+        {f"{LAYER}.weight.q": step, f"{LAYER}.weight.scale": np.full(rows, change / 127, dtype=np.float32),
+         f"{LAYER}.bias": np.full(rows, change, dtype=np.float32)},
+        str(path), metadata={"format": fmt, "base_sha256": base or source.weights_sha256, "layers": "1"},
+    )
+    return semantic.Tuning(path, hashlib.sha256(path.read_bytes()).hexdigest())
+
+
+def test_a_tuning_changes_the_vectors_and_the_encoders_name(plain, tmp_path):
+    import numpy as np
+
+    tuning = _write_tuning(tmp_path / "t.safetensors", plain.source, 0.01)
+    tuned = semantic.load_encoder(MODEL, tuning=tuning)
+    assert tuned is not None
+    assert tuned.name == f"{plain.name}+{tuning.sha256[:8]}"  # its vectors are stored apart
+    before, after = plain.encode(TEXTS), tuned.encode(TEXTS)
+    assert not np.allclose(before, after, atol=1e-4)
+    assert np.allclose(np.linalg.norm(after, axis=1), 1.0, atol=1e-5)
+
+
+def test_a_tuning_of_nothing_leaves_the_vectors_as_they_were(plain, tmp_path):
+    import numpy as np
+
+    tuned = semantic.load_encoder(MODEL, tuning=_write_tuning(tmp_path / "t.safetensors", plain.source, 0.0))
+    assert tuned is not None
+    assert np.allclose(plain.encode(TEXTS), tuned.encode(TEXTS), atol=1e-6)
+
+
+def test_a_tuning_with_another_hash_or_of_another_model_is_refused(plain, tmp_path):
+    tuning = _write_tuning(tmp_path / "t.safetensors", plain.source, 0.01)
+    with pytest.raises(semantic.ChecksumError):
+        semantic.load_encoder(MODEL, tuning=semantic.Tuning(tuning.path, "0" * 64))
+    other = _write_tuning(tmp_path / "o.safetensors", plain.source, 0.01, base="f" * 64)
+    with pytest.raises(semantic.ModelError, match="not a tuning of this model"):
+        semantic.load_encoder(MODEL, tuning=other)
+
+
+def test_the_semantic_model_is_used_only_with_the_encoder_it_was_fitted_on(plain, tmp_path):
+    blank = Model(weights={"semantic": 5.0}, bias=0.0, confidence_weights={}, confidence_bias=0.0, threshold=0.5,
+                  info={"encoder": plain.name + "+00000000"})
+    ranker = Ranker({"lexical": Model(weights={}, bias=0.0, confidence_weights={}, confidence_bias=0.0, threshold=0.5),
+                     "semantic": blank})
+    assert not ranker.fits_encoder(plain.name)
+    assert ranker.fits_encoder(plain.name + "+00000000")
+    store = Store(tmp_path / "kb.db", bundled=False)
+    article = tmp_path / "a.md"
+    article.write_text("---\ntitle: Drivers strike\ndate: 2024-01-02\n---\nThe drivers walked off the job on Monday.\n")
+    store.ingest_file(article)
+    semantic.embed_pending(store, plain)
+    ranked = Engine(store, ranker=ranker, encoder=plain).rank("When did the drivers walk off the job?")
+    assert ranked and all(c.semantic == 0.0 for c in ranked)  # another encoder's similarities are not weighed
+
+
+def test_a_tuning_written_by_torch_reads_back_into_the_numpy_encoder(plain, tmp_path):
+    pytest.importorskip("torch", reason="writing a tuning needs the tune extra (torch)")
+    pytest.importorskip("sentence_transformers", reason="writing a tuning needs the tune extra")
+    import numpy as np
+
+    from knowledge import tune
+
+    pairs = tune.pairs([
+        ("When did the drivers stop work?", [TEXTS[0], TEXTS[1], "The depot is on Elm Street."], [1, 0, 0], [0.5, 0.4, 0.3]),
+        ("How much do wages rise?", [TEXTS[1], TEXTS[0], "The depot is on Elm Street."], [1, 0, 0], [0.5, 0.4, 0.3]),
+    ])
+    assert [len(p.negatives) for p in pairs] == [2, 2]
+    tuner = tune.Tuner(plain.source).fit(pairs * 8)
+    tuning = tuner.save(tmp_path / "t.safetensors")
+    tuned = semantic.load_encoder(MODEL, tuning=tuning)
+    assert tuned is not None
+    ours = tuned.encode(TEXTS)
+    theirs = tuner.model.encode(TEXTS, normalize_embeddings=True)
+    assert np.min(np.sum(ours * theirs, axis=1)) > 0.999  # the int8 steps keep the tuned model
+    assert not np.allclose(ours, plain.encode(TEXTS), atol=1e-4)  # and it did change
