@@ -96,9 +96,9 @@ def main(argv: list[str] | None = None) -> int:
         other = semantic.BertEncoder(source, backend=backend)
         found = compare(reference, other, real, fake, questions, args.draws)
         print(
-            f"{found['backend']}: cosine to numpy mean {found['cos_mean']:.6f}, min {found['cos_min']:.6f} "
-            f"({found['texts']} texts in batches); questions one at a time mean {found['question_cos_mean']:.6f}, "
-            f"min {found['question_cos_min']:.6f}; top-1 of 100 sentences the same for {found['top1_both']:.1%} "
+            f"{found['backend']}: cosine to numpy mean {found['cos_mean']:.7f}, min {found['cos_min']:.7f} "
+            f"({found['texts']} texts in batches); questions one at a time mean {found['question_cos_mean']:.7f}, "
+            f"min {found['question_cos_min']:.7f}; top-1 of 100 sentences the same for {found['top1_both']:.1%} "
             f"of {found['pairs']} questions (both by {backend}), {found['top1_mixed']:.1%} (sentences by numpy)"
         )
     return 0

@@ -47,10 +47,9 @@ def load(weights: Callable[[], Any], sha256: str, *, int8: bool, cache: Path) ->
     import onnxruntime  # noqa: F401 (fails here, not half-way, when it is broken)
 
     path = cache / f"{sha256}-g{GRAPH_VERSION}-{'int8' if int8 else 'fp32'}.onnx"
-    data = read_cached(path)
-    if data is not None:
+    if is_cached(path):
         try:
-            return session(data), f"{'int8' if int8 else 'float32'}, from the cache {path}"
+            return session(path), f"{'int8' if int8 else 'float32'}, from the cache {path}"
         except Exception as error:  # onnxruntime refuses it (another version's file, damage the hash missed): build it again
             log.warning("cached model %s does not load (%s); building it again", path, error)
     started = time.perf_counter()
@@ -66,14 +65,17 @@ def load(weights: Callable[[], Any], sha256: str, *, int8: bool, cache: Path) ->
     return session(data), f"{built}, cached in {path}"
 
 
-def read_cached(path: Path) -> bytes | None:
-    """A cached model's bytes, if the file is there whole: its sha256 is the one written beside it."""
+def is_cached(path: Path) -> bool:
+    """Whether a cached model is there whole: its sha256 is the one written beside it."""
     try:
-        data = path.read_bytes()
         expected = path.with_name(path.name + ".sha256").read_text().strip()
+        digest = hashlib.sha256()
+        with path.open("rb") as handle:
+            while chunk := handle.read(1 << 22):
+                digest.update(chunk)
     except OSError:
-        return None
-    return data if hashlib.sha256(data).hexdigest() == expected else None
+        return False
+    return digest.hexdigest() == expected
 
 
 def write_cached(path: Path, data: bytes) -> None:
@@ -168,8 +170,8 @@ def build_graph(weights: Any) -> Any:
     return model
 
 
-def session(model: bytes, threads: int = 1) -> Any:
-    """An onnxruntime CPU session for a model's bytes, `threads` threads within an operator, none spinning."""
+def session(model: bytes | Path, threads: int = 1) -> Any:
+    """An onnxruntime CPU session for a model's bytes or file, `threads` threads within an operator, none spinning."""
     import onnxruntime as ort
 
     options = ort.SessionOptions()
@@ -180,7 +182,8 @@ def session(model: bytes, threads: int = 1) -> Any:
     # Threads that wait by spinning take a core from answering on a 2-core machine.
     options.add_session_config_entry("session.intra_op.allow_spinning", "0")
     options.log_severity_level = 3
-    return ort.InferenceSession(model, sess_options=options, providers=["CPUExecutionProvider"])
+    source = str(model) if isinstance(model, Path) else model  # from a file onnxruntime reads it faster itself
+    return ort.InferenceSession(source, sess_options=options, providers=["CPUExecutionProvider"])
 
 
 def quantize(model: bytes) -> bytes:
