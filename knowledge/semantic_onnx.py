@@ -141,7 +141,7 @@ def build_graph(weights: Any) -> Any:
         attended = dense(context, layer.out, layer.out_bias, f"{p}.out")
         x = layer_norm(node("Add", [x, attended], f"{p}.residual1"), *layer.norm1, f"{p}.norm1")
         up = dense(x, layer.up, layer.up_bias, f"{p}.up")
-        # BERT's exact GELU: x * (1 + erf(x / sqrt 2)) / 2 (onnxruntime fuses it into one Gelu).
+        # BERT's exact GELU: x * (1 + erf(x / sqrt 2)) / 2 (onnxruntime fuses it, with the bias before it, into one BiasGelu).
         erf = node("Erf", [node("Div", [up, const(f"{p}.sqrt2", np.sqrt(2.0))], f"{p}.gelu.div")], f"{p}.gelu.erf")
         gelu = node("Mul", [node("Mul", [up, node("Add", [erf, const(f"{p}.gelu.one", 1.0)], f"{p}.gelu.add")], f"{p}.gelu.mul"),
                             const(f"{p}.gelu.half", 0.5)], f"{p}.gelu")
@@ -160,7 +160,7 @@ def build_graph(weights: Any) -> Any:
 
     graph = helper.make_graph(
         nodes,
-        "all-MiniLM-L6-v2",
+        "sentence-encoder",
         [helper.make_tensor_value_info(name, TensorProto.INT64, ["batch", "tokens"]) for name in INPUTS],
         [helper.make_tensor_value_info(OUTPUT, TensorProto.FLOAT, ["batch", dim])],
         initializers,

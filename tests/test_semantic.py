@@ -170,6 +170,18 @@ def test_the_backend_is_a_setting(monkeypatch):
         semantic.backend_setting("gpu")
 
 
+def test_the_graph_is_a_valid_onnx_model_with_dynamic_batch_and_length(numpy_encoder):
+    _need_onnx()
+    import onnx
+
+    from knowledge import semantic_onnx
+
+    model = semantic_onnx.build_graph(numpy_encoder.weights)
+    onnx.checker.check_model(model, full_check=True)  # with shape inference
+    dims = [[d.dim_param or d.dim_value for d in put.type.tensor_type.shape.dim] for put in (*model.graph.input, *model.graph.output)]
+    assert dims == [["batch", "tokens"], ["batch", "tokens"], ["batch", 384]]
+
+
 def test_the_built_graph_is_kept_in_the_cache_named_by_the_weights_hash(monkeypatch, tmp_path, numpy_encoder, np):
     _need_onnx()
     cache = tmp_path / "cache"
