@@ -171,7 +171,8 @@ def _embed(store: Store, model: str | None, *, quiet_when_off: bool = False) -> 
     count = semantic.embed_pending(store, encoder)
     seconds = time.perf_counter() - started
     rate = f", {count / seconds:.0f} sentences/s" if count and seconds else ""
-    print(f"embedded {count} sentences with {encoder.name} in {seconds:.1f} s{rate}; {store.vector_count(encoder.name)} vectors in all")
+    print(f"embedded {count} sentences with {encoder.name} ({encoder.backend}) in {seconds:.1f} s{rate}; "
+          f"{store.vector_count(encoder.name)} vectors in all")
     return 0
 
 
@@ -504,6 +505,8 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--out", type=Path, default=PROJECT_ROOT / "bench")
     bench.add_argument("--no-burst", action="store_true", help="skip the 200 concurrent /ask burst")
     bench.add_argument("--embed-sample", type=int, default=3000, help="sentences to embed for the embedding rate (0: skip)")
+    bench.add_argument("--embed-backends", default="",
+                       help="embedding backends to measure one after the other, e.g. numpy,onnx (default: the setting, auto unless set)")
     bench.set_defaults(func=cmd_bench)
     return parser
 

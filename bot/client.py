@@ -132,7 +132,7 @@ class StrikeBot(commands.AutoShardedBot):
             return
         self.encoder.blas_threads = 1  # leave a core to answering
         self.engine.encoder = self.encoder
-        log.info("answering with semantic similarity (%s) and lexical matching", self.encoder.name)
+        log.info("answering with semantic similarity (%s, backend %s) and lexical matching", self.encoder.name, self.encoder.backend)
         self.schedule_embedding()
 
     def schedule_embedding(self) -> None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import platformdirs
 from dotenv import dotenv_values
@@ -66,6 +66,8 @@ class Settings(BaseSettings):
     # Sentence embeddings (the semantic extra): read by knowledge.semantic; listed here so they are known settings.
     embed_model: str = ""
     embed_sha256: str = ""
+    embed_backend: Literal["", "auto", "onnx", "onnx-int8", "numpy"] = ""
+    embed_cache: str = ""
 
     @field_validator("token")
     @classmethod

@@ -95,13 +95,17 @@ def news_ingest(megabytes: float = 2.0) -> dict[str, float]:
     return {"mb": size / 1e6, "mb_per_s": size / 1e6 / seconds, "articles_per_s": len(items) / seconds}
 
 
-def embedding(sample: int) -> dict[str, Any]:
+def embedding(sample: int, backend: str | None = None) -> dict[str, Any]:
     """The semantic extra: how fast `sample` synthetic sentences are embedded and stored
-    (as `embed_pending` does it, "<headline>. <sentence>"), and the time to embed one question."""
+    (as `embed_pending` does it, "<headline>. <sentence>"), and the time to embed one question,
+    with `backend` (None: the setting, `auto` unless set)."""
     from harness import synthetic
     from knowledge import semantic
 
-    encoder = semantic.load_encoder(None)
+    try:
+        encoder = semantic.load_encoder(None, backend=backend)
+    except semantic.ModelError as error:
+        return {"available": False, "reason": str(error)}
     if encoder is None:
         return {"available": False, "reason": semantic.unavailable_reason(None) or "no encoder"}
     with tempfile.TemporaryDirectory() as tmp:
@@ -119,7 +123,21 @@ def embedding(sample: int) -> dict[str, Any]:
     return {
         "available": True, "model": encoder.name, "sentences": count, "tokens": tokens, "rate": count / seconds if seconds else 0.0,
         "question_p50": percentile(one, 50), "question_p99": percentile(one, 99), "threads": encoder.blas_threads,
+        "backend": encoder.backend, "backend_note": encoder.backend_note,
     }
+
+
+def embedding_line(found: dict[str, Any]) -> str:
+    """One backend's embedding figures, as the bench prints them."""
+    if not found["available"]:
+        return f"embedding: off ({found['reason']})"
+    if found["backend"] == "numpy":
+        how = f"numpy, {found['threads']} BLAS threads for a batch"
+    else:
+        how = f"onnxruntime {found['backend'].removeprefix('onnx').strip('-') or 'float32'}, one thread a call, {found['threads']} calls at once for a batch"
+    return (f"embedding ({found['model']}, backend {found['backend']}: {how}): {found['sentences']:,} synthetic sentences "
+            f"(\"headline. sentence\", {found['tokens']:.0f} tokens on average) embedded and stored at {found['rate']:.0f} sentences/s; "
+            f"one question embedded in {found['question_p50']:.1f} ms (p50), {found['question_p99']:.1f} ms (p99)")
 
 
 def peak_rss_mb() -> float:
@@ -263,13 +281,11 @@ def main(args: argparse.Namespace) -> int:
     text += (f"\n\ningest of news text (the bundled articles, copied to {news['mb']:.1f} MB): "
              f"{news['mb_per_s']:.2f} MB/s, {news['articles_per_s']:.0f} articles/s")
     if args.embed_sample:
-        found = _in_fresh_process(f"embedding({args.embed_sample})", "from harness.bench import embedding")
-        if found["available"]:
-            text += (f"\n\nembedding ({found['model']}, numpy, {found['threads']} BLAS threads): {found['sentences']:,} synthetic sentences "
-                     f"(\"headline. sentence\", {found['tokens']:.0f} tokens on average) embedded and stored at {found['rate']:.0f} sentences/s; "
-                     f"one question embedded in {found['question_p50']:.1f} ms (p50), {found['question_p99']:.1f} ms (p99)")
-        else:
-            text += f"\n\nembedding: off ({found['reason']})"
+        text += "\n"
+        backends = [name.strip() for name in getattr(args, "embed_backends", "").split(",") if name.strip()]
+        for backend in backends or [None]:
+            found = _in_fresh_process(f"embedding({args.embed_sample}, {backend!r})", "from harness.bench import embedding")
+            text += "\n" + embedding_line(found)
     machine = f"{os.cpu_count()} cores, Python {sys.version.split()[0]}, {sys.platform}"
     print(f"strikebot bench ({machine})\n\n{text}")
     if not args.no_burst:

@@ -18,6 +18,19 @@ The weights file is checked against a pinned sha256 before use; a mismatch is
 refused. A local folder holding another model can be used by pinning its hash
 in `STRIKEBOT_EMBED_SHA256`.
 
+How the forward pass runs is a setting too (`STRIKEBOT_EMBED_BACKEND`):
+- `auto` (default): onnxruntime when it is installed (the `semantic` extra
+  brings it), else numpy;
+- `onnx`: the same model as an ONNX graph built here from the checked weights
+  (`knowledge.semantic_onnx`), float32, run by onnxruntime on one thread
+  within an operator; about twice as fast as numpy for a question;
+- `onnx-int8`: that graph with its matrix products dynamically quantised to
+  int8: about twice as fast again, but its vectors are further from the
+  model's (see `harness.embed_check`), so it is never chosen by itself;
+- `numpy`: the forward pass in numpy below, the reference.
+A built graph is kept in a cache folder (`STRIKEBOT_EMBED_CACHE`, by default
+the per-user cache folder), named by the weights' sha256, never in the project.
+
 A tuning (`strikebot fit --tune-encoder`, see `knowledge.tune`) is a small
 file of changes to the model's top layers, fitted on the training questions.
 The fitted weights file (`ranker.json`) names it with its sha256; the encoder
@@ -48,6 +61,10 @@ log = logging.getLogger(__name__)
 
 MODEL_SETTING = "STRIKEBOT_EMBED_MODEL"
 SHA256_SETTING = "STRIKEBOT_EMBED_SHA256"
+BACKEND_SETTING = "STRIKEBOT_EMBED_BACKEND"
+CACHE_SETTING = "STRIKEBOT_EMBED_CACHE"
+BACKENDS = ("auto", "onnx", "onnx-int8", "numpy")
+AUTO_BACKEND = "onnx"  # what `auto` runs when onnxruntime is there: float32 (int8 moved too many nearest sentences)
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
 DISABLED = frozenset({"none", "off", "no", "false", "0", "disabled"})
 MAX_TOKENS = 128
@@ -117,6 +134,24 @@ def is_disabled(setting: str | None = None) -> bool:
 def runtime_missing() -> list[str]:
     """The extra's libraries that are not installed."""
     return [name for name in ("numpy", "tokenizers", "safetensors", "threadpoolctl") if importlib.util.find_spec(name) is None]
+
+
+def backend_setting(setting: str | None = None) -> str:
+    """The configured backend: the argument, else the environment, else `auto`. Raises ModelError for an unknown one."""
+    value = (setting if setting is not None else os.environ.get(BACKEND_SETTING, "")).strip().lower() or "auto"
+    if value not in BACKENDS:
+        raise ModelError(f"{BACKEND_SETTING}={value!r} is not one of {', '.join(BACKENDS)}")
+    return value
+
+
+def cache_folder() -> Path:
+    """Where built ONNX models are kept: the setting, else the per-user cache folder."""
+    configured = os.environ.get(CACHE_SETTING, "").strip()
+    if configured:
+        return Path(configured).expanduser()
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("strikebot", appauthor=False)) / "models"
 
 
 def locate(setting: str | None = None, *, sha256: str | None = None) -> ModelSource:
@@ -217,45 +252,201 @@ def apply_tuning(weights: dict[str, np.ndarray], tuning: Tuning, base_sha256: st
 
 
 class BertEncoder:
-    """all-MiniLM-L6-v2's forward pass in numpy (float32, numpy's BLAS)."""
+    """all-MiniLM-L6-v2: its tokenizer, and its forward pass through onnxruntime or numpy (`backend`)."""
 
-    def __init__(self, source: ModelSource, tuning: Tuning | None = None) -> None:
-        import numpy as np
-        from safetensors.numpy import load as load_safetensors
+    def __init__(self, source: ModelSource, backend: str | None = None, tuning: Tuning | None = None) -> None:
         from tokenizers import Tokenizer
 
         folder = source.folder
         for name in _MODEL_FILES[:2]:
             if not (folder / name).is_file():
                 raise ModelError(f"{folder} has no {name}")
-        weights = dict(load_safetensors(read_checked(folder / "model.safetensors", source.weights_sha256)))
-        if tuning is not None:
-            apply_tuning(weights, tuning, source.weights_sha256)
+        data = read_checked(folder / "model.safetensors", source.weights_sha256)
         config = json.loads((folder / "config.json").read_text()) if (folder / "config.json").is_file() else {}
         pooling = folder / "1_Pooling" / "config.json"
         if pooling.is_file() and not json.loads(pooling.read_text()).get("pooling_mode_mean_tokens", True):
             raise ModelError(f"{folder}: only mean pooling is implemented")
+        if tuning is not None:
+            read_checked(tuning.path, tuning.sha256)  # checked even when a cached graph holds it already
         self.name = source.name if tuning is None else f"{source.name}+{tuning.sha256[:8]}"
         self.base_name = source.name
-        self.origin = source.origin
         self.source = source
-        self.heads = int(config.get("num_attention_heads", 12))
-        self.eps = float(config.get("layer_norm_eps", 1e-12))
+        self.origin = source.origin
+        self._tuning = tuning
+        # What the built graph is cached under: the weights, and the tuning added to them.
+        base = source.weights_sha256.lower()
+        self.sha256 = base if tuning is None else hashlib.sha256(f"{base}+{tuning.sha256.lower()}".encode()).hexdigest()
+        self._config = config
+        self._weights: _Weights | None = None
+        self._session: Any = None
+        self._data: bytes | None = data  # parsed only when needed: a cached graph needs no numpy weights
+        wanted = backend_setting(backend)
+        self.backend, self.backend_note = self._start(wanted)
+        self._data = None
+        if self._weights is not None:
+            self.dim = int(self._weights.word.shape[1])
+            positions = int(self._weights.position.shape[0])
+        else:
+            self.dim = int(self._session.get_outputs()[0].shape[1])
+            positions = int(config.get("max_position_embeddings", MAX_TOKENS))
+        self.max_tokens = min(MAX_TOKENS, positions)
+        self.tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
+        self.tokenizer.enable_truncation(self.max_tokens)
+        self.tokenizer.no_padding()
+        # Threads: a few texts (a question) always get one, because on a shared 2-core machine two
+        # threads make such small products up to 20 times slower whenever the other core is busy.
+        # Batches get `blas_threads` (the bot sets 1, to leave a core to answering): BLAS threads for
+        # numpy, concurrent calls into the one-thread onnxruntime session otherwise.
+        from threadpoolctl import ThreadpoolController
+
+        self._threads = ThreadpoolController()
+        self.blas_threads = max(1, min(2, os.cpu_count() or 1))
+
+    @property
+    def weights(self) -> _Weights:
+        """The model's float32 arrays, as the numpy forward pass uses them (held by the numpy backend only)."""
+        if self._weights is None:
+            raise ModelError(f"this encoder runs onnxruntime ({self.backend}); it holds no numpy weights")
+        return self._weights
+
+    def _parse_weights(self) -> _Weights:
+        """The arrays from the checked file's bytes, kept while loading."""
+        if self._weights is None:
+            assert self._data is not None, "parsed while loading only"
+            self._weights = _Weights.parse(self._data, self._config, self._tuning, self.source.weights_sha256)
+        return self._weights
+
+    def _start(self, wanted: str) -> tuple[str, str]:
+        """Set up the backend asked for; `auto` is onnxruntime if it can be imported, else numpy. Returns (backend, note)."""
+        from knowledge import semantic_onnx
+
+        if wanted == "numpy":
+            self._parse_weights()
+            return "numpy", "asked for"
+        missing = semantic_onnx.runtime_missing()
+        if missing:
+            if wanted != "auto":
+                raise ModelError(f"{BACKEND_SETTING}={wanted} needs {' and '.join(missing)} (pip install '.[semantic]')")
+            self._parse_weights()
+            return "numpy", f"{' and '.join(missing)} not installed"
+        chosen = AUTO_BACKEND if wanted == "auto" else wanted
+        try:
+            self._session, note = semantic_onnx.load(self._parse_weights, self.sha256, int8=chosen == "onnx-int8", cache=cache_folder())
+        except Exception as error:  # onnxruntime installed but broken (a missing shared library, a version that refuses the graph)
+            if wanted != "auto":
+                raise ModelError(f"{BACKEND_SETTING}={wanted}: onnxruntime does not run the model: {error}") from error
+            log.warning("onnxruntime does not run the model (%s); embedding with numpy", error, exc_info=True)
+            self._parse_weights()
+            return "numpy", f"onnxruntime does not run the model: {error}"
+        self._weights = None  # the session holds its own copy
+        return chosen, note
+
+    def encode(self, texts: Sequence[str], batch: int = 32) -> np.ndarray:
+        """Unit-length float32 vectors, one row per text, in the order given."""
+        import numpy as np
+
+        result = np.zeros((len(texts), self.dim), dtype=np.float32)
+        if not texts:
+            return result
+        threads = self.blas_threads if len(texts) >= 8 else 1
+        if self._session is not None:
+            return self._encode(texts, result, batch, threads)
+        with self._threads.limit(limits=threads, user_api="blas"):
+            return self._encode(texts, result, batch, 1)
+
+    def _encode(self, texts: Sequence[str], result: np.ndarray, batch: int, calls: int) -> np.ndarray:
+        """Encode in batches of similar length, `calls` batches at a time (onnxruntime releases the GIL)."""
+        import numpy as np
+
+        ids = [e.ids for e in self.tokenizer.encode_batch(list(texts))]
+        # Similar lengths together: little padding, so little wasted work.
+        order = sorted(range(len(ids)), key=lambda i: len(ids[i]))
+        chunks = [order[start : start + batch] for start in range(0, len(order), batch)]
+
+        def run(chosen: list[int]) -> None:
+            width = max(len(ids[i]) for i in chosen)
+            tokens = np.zeros((len(chosen), width), dtype=np.int64)
+            mask = np.zeros((len(chosen), width), dtype=np.int64)
+            for row, i in enumerate(chosen):
+                tokens[row, : len(ids[i])] = ids[i]
+                mask[row, : len(ids[i])] = 1
+            result[chosen] = self._run(tokens, mask)
+
+        if calls > 1 and len(chunks) > 1:
+            from concurrent.futures import ThreadPoolExecutor
+
+            with ThreadPoolExecutor(min(calls, len(chunks)), thread_name_prefix="embed") as pool:
+                list(pool.map(run, chunks))
+        else:
+            for chosen in chunks:
+                run(chosen)
+        return result
+
+    def _run(self, tokens: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        """Vectors for one padded batch (int64 ids and 0/1 mask), by the chosen backend."""
+        if self._session is not None:
+            from knowledge import semantic_onnx
+
+            return semantic_onnx.run(self._session, tokens, mask)
+        return self._forward(tokens, mask.astype("float32"))
+
+    def _forward(self, tokens: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        """The reference forward pass in numpy (`mask` float32)."""
+        import numpy as np
+
+        weights = self.weights
+        n, length = tokens.shape
+        heads, size = weights.heads, self.dim // weights.heads
+        x = _layer_norm(weights.word[tokens] + weights.position[:length], *weights.embed_norm, weights.eps)
+        # Padded keys get no attention.
+        bias = ((1.0 - mask) * np.float32(-1e9))[:, None, None, :]
+        scale = np.float32(1.0 / np.sqrt(size))
+        for layer in weights.layers:
+            qkv = x @ layer.qkv + layer.qkv_bias  # (n, L, 3*dim)
+            qkv = qkv.reshape(n, length, 3, heads, size).transpose(2, 0, 3, 1, 4)  # (3, n, heads, L, size)
+            q, k, v = qkv[0], qkv[1], qkv[2]
+            scores = (q * scale) @ k.transpose(0, 1, 3, 2) + bias
+            scores -= scores.max(axis=-1, keepdims=True)
+            np.exp(scores, out=scores)
+            scores /= scores.sum(axis=-1, keepdims=True)
+            context = (scores @ v).transpose(0, 2, 1, 3).reshape(n, length, self.dim)
+            x = _layer_norm(x + (context @ layer.out + layer.out_bias), *layer.norm1, weights.eps)
+            hidden = _gelu(x @ layer.up + layer.up_bias)
+            x = _layer_norm(x + (hidden @ layer.down + layer.down_bias), *layer.norm2, weights.eps)
+        pooled = (x * mask[:, :, None]).sum(axis=1) / np.maximum(mask.sum(axis=1, keepdims=True), 1.0)
+        norms = np.linalg.norm(pooled, axis=1, keepdims=True)
+        return (pooled / np.maximum(norms, 1e-12)).astype(np.float32)
+
+
+@dataclass(frozen=True)
+class _Weights:
+    """The model's arrays as the forward pass uses them (numpy's, and the ONNX graph's)."""
+
+    word: Any  # (vocabulary, dim)
+    position: Any  # (positions, dim): position embeddings plus token type 0's
+    embed_norm: tuple[Any, Any]
+    layers: list[_Layer]
+    heads: int
+    eps: float
+
+    @classmethod
+    def parse(cls, data: bytes, config: dict[str, Any], tuning: Tuning | None = None, base_sha256: str = "") -> _Weights:
+        import numpy as np
+        from safetensors.numpy import load as load_safetensors
+
+        weights = dict(load_safetensors(data))
+        if tuning is not None:
+            apply_tuning(weights, tuning, base_sha256)
         prefix = "bert." if "bert.embeddings.word_embeddings.weight" in weights else ""
 
         def w(key: str) -> np.ndarray:
             return np.ascontiguousarray(weights[prefix + key], dtype=np.float32)
 
-        self.word = w("embeddings.word_embeddings.weight")
-        self.dim = int(self.word.shape[1])
-        # Token type 0 is the only one a single sentence uses: fold it into the positions.
-        self.position = w("embeddings.position_embeddings.weight") + w("embeddings.token_type_embeddings.weight")[0]
-        self.embed_norm = (w("embeddings.LayerNorm.weight"), w("embeddings.LayerNorm.bias"))
-        self.layers = []
+        layers = []
         count = int(config.get("num_hidden_layers", 0)) or sum(1 for k in weights if k.endswith("attention.self.query.weight"))
         for i in range(count):
             p = f"encoder.layer.{i}."
-            self.layers.append(
+            layers.append(
                 _Layer(
                     # Query, key and value as one matrix (384 x 1152): one product instead of three.
                     qkv=np.ascontiguousarray(
@@ -272,69 +463,15 @@ class BertEncoder:
                     norm2=(w(p + "output.LayerNorm.weight"), w(p + "output.LayerNorm.bias")),
                 )
             )
-        self.max_tokens = min(MAX_TOKENS, int(self.position.shape[0]))
-        self.tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
-        self.tokenizer.enable_truncation(self.max_tokens)
-        self.tokenizer.no_padding()
-        # BLAS threads: a few texts (a question) always get one, because on a shared 2-core machine two
-        # threads make such small products up to 20 times slower whenever the other core is busy.
-        # Batches get `blas_threads` (the bot sets 1, to leave a core to answering).
-        from threadpoolctl import ThreadpoolController
-
-        self._threads = ThreadpoolController()
-        self.blas_threads = max(1, min(2, os.cpu_count() or 1))
-
-    def encode(self, texts: Sequence[str], batch: int = 32) -> np.ndarray:
-        """Unit-length float32 vectors, one row per text, in the order given."""
-        import numpy as np
-
-        result = np.zeros((len(texts), self.dim), dtype=np.float32)
-        if not texts:
-            return result
-        with self._threads.limit(limits=self.blas_threads if len(texts) >= 8 else 1, user_api="blas"):
-            return self._encode(texts, result, batch)
-
-    def _encode(self, texts: Sequence[str], result: np.ndarray, batch: int) -> np.ndarray:
-        import numpy as np
-
-        ids = [e.ids for e in self.tokenizer.encode_batch(list(texts))]
-        # Similar lengths together: little padding, so little wasted work.
-        order = sorted(range(len(ids)), key=lambda i: len(ids[i]))
-        for start in range(0, len(order), batch):
-            chosen = order[start : start + batch]
-            width = max(len(ids[i]) for i in chosen)
-            tokens = np.zeros((len(chosen), width), dtype=np.int64)
-            mask = np.zeros((len(chosen), width), dtype=np.float32)
-            for row, i in enumerate(chosen):
-                tokens[row, : len(ids[i])] = ids[i]
-                mask[row, : len(ids[i])] = 1.0
-            result[chosen] = self._forward(tokens, mask)
-        return result
-
-    def _forward(self, tokens: np.ndarray, mask: np.ndarray) -> np.ndarray:
-        import numpy as np
-
-        n, length = tokens.shape
-        heads, size = self.heads, self.dim // self.heads
-        x = _layer_norm(self.word[tokens] + self.position[:length], *self.embed_norm, self.eps)
-        # Padded keys get no attention.
-        bias = ((1.0 - mask) * np.float32(-1e9))[:, None, None, :]
-        scale = np.float32(1.0 / np.sqrt(size))
-        for layer in self.layers:
-            qkv = x @ layer.qkv + layer.qkv_bias  # (n, L, 3*dim)
-            qkv = qkv.reshape(n, length, 3, heads, size).transpose(2, 0, 3, 1, 4)  # (3, n, heads, L, size)
-            q, k, v = qkv[0], qkv[1], qkv[2]
-            scores = (q * scale) @ k.transpose(0, 1, 3, 2) + bias
-            scores -= scores.max(axis=-1, keepdims=True)
-            np.exp(scores, out=scores)
-            scores /= scores.sum(axis=-1, keepdims=True)
-            context = (scores @ v).transpose(0, 2, 1, 3).reshape(n, length, self.dim)
-            x = _layer_norm(x + (context @ layer.out + layer.out_bias), *layer.norm1, self.eps)
-            hidden = _gelu(x @ layer.up + layer.up_bias)
-            x = _layer_norm(x + (hidden @ layer.down + layer.down_bias), *layer.norm2, self.eps)
-        pooled = (x * mask[:, :, None]).sum(axis=1) / np.maximum(mask.sum(axis=1, keepdims=True), 1.0)
-        norms = np.linalg.norm(pooled, axis=1, keepdims=True)
-        return (pooled / np.maximum(norms, 1e-12)).astype(np.float32)
+        return cls(
+            word=w("embeddings.word_embeddings.weight"),
+            # Token type 0 is the only one a single sentence uses: fold it into the positions.
+            position=w("embeddings.position_embeddings.weight") + w("embeddings.token_type_embeddings.weight")[0],
+            embed_norm=(w("embeddings.LayerNorm.weight"), w("embeddings.LayerNorm.bias")),
+            layers=layers,
+            heads=int(config.get("num_attention_heads", 12)),
+            eps=float(config.get("layer_norm_eps", 1e-12)),
+        )
 
 
 @dataclass(frozen=True)
@@ -398,7 +535,9 @@ def _names_folder(value: str) -> bool:
     return os.sep in value or value.startswith(".") or Path(value).expanduser().is_dir()
 
 
-def load_encoder(setting: str | None = None, *, sha256: str | None = None, tuning: Tuning | None | bool = True) -> BertEncoder | None:
+def load_encoder(
+    setting: str | None = None, *, sha256: str | None = None, backend: str | None = None, tuning: Tuning | None | bool = True,
+) -> BertEncoder | None:
     """The configured encoder, or None (logged at INFO) when embeddings are off, the extra is not
     installed or the named model is not to be found here; the engine then answers lexically.
 
@@ -407,8 +546,9 @@ def load_encoder(setting: str | None = None, *, sha256: str | None = None, tunin
     plain model; a Tuning applies that one.
 
     A model that is there but wrong (weights that are not the pinned ones, a
-    folder without the files) raises ModelError: that is a mistake to fix, not
-    a reason to carry on quietly.
+    folder without the files), or a backend asked for that cannot run, raises
+    ModelError: that is a mistake to fix, not a reason to carry on quietly.
+    `backend` overrides `STRIKEBOT_EMBED_BACKEND` (see the module's docstring).
     """
     value = setting_value(setting)
     reason = unavailable_reason(value)
@@ -419,9 +559,10 @@ def load_encoder(setting: str | None = None, *, sha256: str | None = None, tunin
     source = locate(value, sha256=sha256)
     if tuning is True:
         tuning = default_tuning(source)
-    encoder = BertEncoder(source, tuning or None)
+    encoder = BertEncoder(source, backend, tuning or None)
     log.info(
-        "semantic similarity on: %s from %s (%s), loaded in %.2f s", encoder.name, source.folder, source.origin, time.perf_counter() - started
+        "semantic similarity on: %s from %s (%s), backend %s (%s), loaded in %.2f s",
+        encoder.name, source.folder, source.origin, encoder.backend, encoder.backend_note, time.perf_counter() - started,
     )
     return encoder
 

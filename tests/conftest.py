@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -11,8 +12,21 @@ from knowledge.store import Store
 DATA = Path(__file__).parent / "data"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def model_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """The embedding model's built ONNX graph goes to one folder for the whole run (built once, not in
+    the per-user cache), and the operator's settings are gone before any fixture loads an encoder."""
+    folder = tmp_path_factory.mktemp("models")
+    with pytest.MonkeyPatch.context() as patch:
+        for name in list(os.environ):
+            if name.startswith("STRIKEBOT_"):
+                patch.delenv(name)
+        patch.setenv("STRIKEBOT_EMBED_CACHE", str(folder))
+        yield folder
+
+
 @pytest.fixture(autouse=True)
-def own_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def own_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, model_cache: Path) -> None:
     """No test (nor the programs it starts) reads the operator's settings or
     touches the per-user data folder: both point into the test's own folder."""
     for name in list(os.environ):
@@ -20,6 +34,7 @@ def own_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
             monkeypatch.delenv(name)
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
     monkeypatch.setenv("STRIKEBOT_EMBED_MODEL", "none")  # no embedding unless a test turns it on (test_semantic.py)
+    monkeypatch.setenv("STRIKEBOT_EMBED_CACHE", str(model_cache))
 
 
 @pytest.fixture

@@ -88,6 +88,131 @@ def test_vectors_are_unit_length_float32_and_deterministic(encoder, np):
     assert encoder.encode([]).shape == (0, 384)
 
 
+# The backends: onnxruntime (the ONNX graph built from the weights) and numpy (the reference, and the fallback)
+
+# Written for these tests: short, varied, not from the articles.
+OWN_SENTENCES = [
+    "The union voted to strike.",
+    "Pickets stood outside the depot from dawn.",
+    "Management offered a 3% raise over two years.",
+    "who said the deal was fair?",
+    "Nurses say staffing is unsafe on night shifts",
+    "A strike fund pays members $400 a week.",
+    "Talks broke down after midnight; no new date was set.",
+    "x",
+]
+
+
+@pytest.fixture(scope="module")
+def numpy_encoder() -> semantic.BertEncoder:
+    _need(semantic.unavailable_reason(MODEL))
+    return semantic.BertEncoder(semantic.locate(MODEL), backend="numpy")
+
+
+def _need_onnx() -> None:
+    from knowledge import semantic_onnx
+
+    missing = semantic_onnx.runtime_missing()
+    _need(f"{', '.join(missing)} not installed" if missing else None)
+
+
+def test_onnxruntime_runs_the_model_when_installed_and_matches_numpy(encoder, numpy_encoder, np, monkeypatch):
+    _need_onnx()
+    assert encoder.backend == "onnx" and numpy_encoder.backend == "numpy"
+    together = encoder.encode(OWN_SENTENCES)
+    reference = numpy_encoder.encode(OWN_SENTENCES)
+    assert float((together * reference).sum(axis=1).min()) > 0.9999
+    assert np.abs(together - reference).max() < 1e-4
+    # One at a time, as a question is embedded: the same vectors.
+    alone = np.stack([encoder.encode([text])[0] for text in OWN_SENTENCES])
+    assert np.abs(alone - reference).max() < 1e-4
+    # A batch run as concurrent calls (more texts than one call takes) keeps each text's row.
+    monkeypatch.setattr(encoder, "blas_threads", 2)
+    many = encoder.encode(OWN_SENTENCES * 10, batch=4)
+    assert np.abs(many - np.tile(reference, (10, 1))).max() < 1e-4
+
+
+def test_without_onnxruntime_it_embeds_with_numpy(monkeypatch, caplog, numpy_encoder, np):
+    # As if neither were installed: find_spec says None and import fails.
+    monkeypatch.setitem(sys.modules, "onnxruntime", None)
+    monkeypatch.setitem(sys.modules, "onnx", None)
+    with caplog.at_level(logging.INFO, logger="knowledge.semantic"):
+        fallback = semantic.load_encoder(MODEL)
+    assert fallback is not None and fallback.backend == "numpy"
+    assert "backend numpy (onnx and onnxruntime not installed)" in caplog.text
+    assert np.array_equal(fallback.encode(OWN_SENTENCES), numpy_encoder.encode(OWN_SENTENCES))
+    # Asked for by name, onnxruntime's absence is an error, not a quiet fallback.
+    with pytest.raises(semantic.ModelError, match="onnxruntime"):
+        semantic.load_encoder(MODEL, backend="onnx")
+
+
+def test_when_onnxruntime_fails_to_run_the_model_auto_embeds_with_numpy(monkeypatch, caplog):
+    _need_onnx()
+    from knowledge import semantic_onnx
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("this onnxruntime refuses the graph")
+
+    monkeypatch.setattr(semantic_onnx, "load", broken)
+    with caplog.at_level(logging.WARNING, logger="knowledge.semantic"):
+        fallback = semantic.load_encoder(MODEL)
+    assert fallback.backend == "numpy" and "refuses the graph" in caplog.text
+    with pytest.raises(semantic.ModelError, match="refuses the graph"):
+        semantic.load_encoder(MODEL, backend="onnx")
+
+
+def test_the_backend_is_a_setting(monkeypatch):
+    monkeypatch.setenv(semantic.BACKEND_SETTING, " NumPy ")
+    assert semantic.backend_setting() == "numpy"
+    monkeypatch.setenv(semantic.BACKEND_SETTING, "")
+    assert semantic.backend_setting() == "auto"
+    with pytest.raises(semantic.ModelError, match="not one of"):
+        semantic.backend_setting("gpu")
+
+
+def test_the_graph_is_a_valid_onnx_model_with_dynamic_batch_and_length(numpy_encoder):
+    _need_onnx()
+    import onnx
+
+    from knowledge import semantic_onnx
+
+    model = semantic_onnx.build_graph(numpy_encoder.weights)
+    onnx.checker.check_model(model, full_check=True)  # with shape inference
+    dims = [[d.dim_param or d.dim_value for d in put.type.tensor_type.shape.dim] for put in (*model.graph.input, *model.graph.output)]
+    assert dims == [["batch", "tokens"], ["batch", "tokens"], ["batch", 384]]
+
+
+def test_the_built_graph_is_kept_in_the_cache_named_by_the_weights_hash(monkeypatch, tmp_path, numpy_encoder, np):
+    _need_onnx()
+    cache = tmp_path / "cache"
+    monkeypatch.setenv(semantic.CACHE_SETTING, str(cache))
+    built = semantic.load_encoder(MODEL)
+    assert built.backend == "onnx" and "built in" in built.backend_note
+    kept = sorted(path.name for path in cache.iterdir())
+    sha = semantic.KNOWN_MODELS[MODEL].weights_sha256
+    assert kept == [f"{sha}-g1-fp32.onnx", f"{sha}-g1-fp32.onnx.sha256"]
+    again = semantic.load_encoder(MODEL)
+    assert "from the cache" in again.backend_note
+    assert np.abs(again.encode(OWN_SENTENCES) - numpy_encoder.encode(OWN_SENTENCES)).max() < 1e-4
+    # A damaged file does not match the hash beside it: it is built again, not used.
+    model = cache / kept[0]
+    data = bytearray(model.read_bytes())
+    data[-100] ^= 1
+    model.write_bytes(data)
+    rebuilt = semantic.load_encoder(MODEL)
+    assert "built in" in rebuilt.backend_note
+    assert np.abs(rebuilt.encode(OWN_SENTENCES) - numpy_encoder.encode(OWN_SENTENCES)).max() < 1e-4
+
+
+def test_int8_is_close_to_numpy_but_only_when_asked_for(numpy_encoder, np):
+    _need_onnx()
+    int8 = semantic.load_encoder(MODEL, backend="onnx-int8")
+    assert int8.backend == "onnx-int8"
+    cosines = (int8.encode(OWN_SENTENCES) * numpy_encoder.encode(OWN_SENTENCES)).sum(axis=1)
+    assert float(cosines.min()) > 0.95  # close, not the same: see harness/embed_check.py
+    assert semantic.AUTO_BACKEND == "onnx"
+
+
 def test_a_paraphrase_is_closer_than_an_unrelated_sentence(encoder):
     walked, strike, bread = encoder.encode(
         ["the workers walked off the job", "the employees went on strike", "the bakery sells fresh bread"]
@@ -102,6 +227,7 @@ def test_weights_that_are_not_the_pinned_ones_are_refused(encoder, tmp_path):
     weights = bytearray((source.folder / "model.safetensors").read_bytes())
     weights[-1] ^= 1  # one bit of the last weight: still a valid file, not the same model
     (folder / "model.safetensors").write_bytes(weights)
+    # Refused even though the graph built from the pinned weights is in the cache by now (the fixture built it).
     with pytest.raises(semantic.ChecksumError, match="not the pinned"):
         semantic.load_encoder(str(folder))
     # The untouched copy of the same files loads under the model's own name.
