@@ -88,7 +88,24 @@ def cmd_ask(args: argparse.Namespace) -> int:
         print("Ask a question, e.g.: strikebot ask \"What did the WGA president say about a strike?\"", file=sys.stderr)
         return 2
     with open_store(args) as store:
-        return _ask(args, Engine(store, encoder=_encoder()))
+        encoder = _encoder()
+        if encoder is not None:
+            _embed_a_few(store, encoder)
+        return _ask(args, Engine(store, encoder=encoder))
+
+
+ASK_EMBEDS = 512  # sentences `ask` embeds before answering (the bundled articles, a new article or two)
+
+
+def _embed_a_few(store: Store, encoder: Any) -> None:
+    """What the bot does in the background after start-up, for a one-off `ask`: embed the
+    sentences without a vector, when they are few (a fresh knowledge base holding the
+    bundled articles, say). More than that, and `ask` answers at once, lexically, until
+    `strikebot embed` has run."""
+    from knowledge import semantic
+
+    if len(store.pending_vector_sentences(encoder.name, ASK_EMBEDS + 1)) <= ASK_EMBEDS:
+        semantic.embed_pending(store, encoder)
 
 
 def _ask(args: argparse.Namespace, engine: Engine) -> int:
@@ -504,6 +521,7 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--sizes", default="1000,10000,100000", help="comma-separated sentence counts (0: bundled articles only)")
     bench.add_argument("--out", type=Path, default=PROJECT_ROOT / "bench")
     bench.add_argument("--no-burst", action="store_true", help="skip the 200 concurrent /ask burst")
+    bench.add_argument("--semantic", action="store_true", help="embed every sentence, then measure /ask with the encoder on")
     bench.add_argument("--embed-sample", type=int, default=3000, help="sentences to embed for the embedding rate (0: skip)")
     bench.add_argument("--embed-backends", default="",
                        help="embedding backends to measure one after the other, e.g. numpy,onnx (default: the setting, auto unless set)")

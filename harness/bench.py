@@ -151,14 +151,33 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def measure(db: Path, naive_limit: int) -> dict[str, float]:
-    """In this (fresh) process: start-up, latency, autocomplete, memory, then the naive scan."""
+def embed_all(db: Path) -> dict[str, float]:
+    """Every sentence's vector, as the bot's background embedding would leave them (`--semantic`)."""
+    from knowledge import semantic
+
+    encoder = semantic.load_encoder(None)
+    if encoder is None:
+        raise SystemExit(f"--semantic: no encoder ({semantic.unavailable_reason(None)})")
+    started = time.perf_counter()
+    count = semantic.embed_pending(Store(db, bundled=False), encoder)
+    seconds = time.perf_counter() - started
+    return {"embedded": count, "embed_s": seconds}
+
+
+def measure(db: Path, naive_limit: int, semantic_on: bool = False) -> dict[str, float]:
+    """In this (fresh) process: start-up, latency, autocomplete, memory, then the naive scan.
+    With `semantic_on`, questions are answered with the encoder, as the bot does with the extra."""
     from rapidfuzz import fuzz, process, utils
 
     from knowledge.answer import Engine
 
     started = time.perf_counter()
-    engine = Engine(Store(db, bundled=False))
+    encoder = None
+    if semantic_on:
+        from knowledge import semantic
+
+        encoder = semantic.load_encoder(None)
+    engine = Engine(Store(db, bundled=False), encoder=encoder)
     engine.ask("How many ballots were cast?")
     first_answer_s = time.perf_counter() - started
     asked = questions()
@@ -199,13 +218,15 @@ def dev_score(db: Path) -> str:
     return lines[-1].split()[-1] if lines else "error"
 
 
-def run_size(sentences: int, facts: int, keep: Path | None) -> dict[str, Any]:
+def run_size(sentences: int, facts: int, keep: Path | None, semantic_on: bool = False) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp:
         db = (keep or Path(tmp)) / f"bench-{sentences}.db"
         db.unlink(missing_ok=True)
         row: dict[str, Any] = {"size": sentences, **_in_fresh_process(f"build(Path({str(db)!r}), {sentences}, {facts})")}
+        if semantic_on:
+            row.update(_in_fresh_process(f"embed_all(Path({str(db)!r}))", "from harness.bench import embed_all"))
         naive_limit = 20 if sentences <= 100_000 else 5
-        row.update(_in_fresh_process(f"measure(Path({str(db)!r}), {naive_limit})"))
+        row.update(_in_fresh_process(f"measure(Path({str(db)!r}), {naive_limit}, {semantic_on})"))
         row["startup_s"] = min(startup(db) for _ in range(3))
         row["speedup"] = row["naive_p50"] / row["ask_p50"] if row["ask_p50"] else 0.0
         row["dev_score"] = dev_score(db) if 50_000 <= sentences <= 200_000 else ""
@@ -274,7 +295,7 @@ def main(args: argparse.Namespace) -> int:
     rows = []
     for size in sizes:
         print(f"building and measuring {size:,} sentences ...", file=sys.stderr, flush=True)
-        rows.append(run_size(size, min(300, max(10, size // 300)), None))
+        rows.append(run_size(size, min(300, max(10, size // 300)), None, getattr(args, "semantic", False)))
         print(table(rows[-1:]).splitlines()[-1], file=sys.stderr, flush=True)
     text = table(rows)
     news = _in_fresh_process("news_ingest()")
@@ -287,6 +308,8 @@ def main(args: argparse.Namespace) -> int:
             found = _in_fresh_process(f"embedding({args.embed_sample}, {backend!r})", "from harness.bench import embedding")
             text += "\n" + embedding_line(found)
     machine = f"{os.cpu_count()} cores, Python {sys.version.split()[0]}, {sys.platform}"
+    if getattr(args, "semantic", False):
+        machine += "; /ask with the semantic extra on (every sentence embedded first)"
     print(f"strikebot bench ({machine})\n\n{text}")
     if not args.no_burst:
         result = burst()

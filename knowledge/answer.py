@@ -19,6 +19,7 @@ import json
 import logging
 import re
 import threading
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 from rapidfuzz import fuzz
@@ -65,6 +66,7 @@ class Engine:
         self._bank: dict[int | None, list[str]] = {}
         self._answerable: dict[tuple[int | None, str], bool] = {}
         self._refreshing = threading.Lock()
+        self._embedding: ThreadPoolExecutor | None = None
 
     def _refresh(self) -> None:
         """Reload what a write made stale: all of it after new articles, little after a fact."""
@@ -145,10 +147,15 @@ class Engine:
         lexical = self.ranker.model(semantic=False)
         if not parsed.terms or parsed.total <= 0:
             return [], lexical
+        # The question is embedded on another thread while the candidates are found (the
+        # encoder leaves the GIL while it works): the two costs overlap instead of adding up.
+        query = None
+        if self.encoder is not None and self.ranker.fits_encoder(self.encoder.name):
+            query = self._embedder().submit(self.encoder.encode, [text])
         found, stories = retrieve.candidates(self.store, self._stories, parsed, self._lookup_terms(parsed), guild_id)
         if not found:
             return [], lexical
-        semantic = self.encoder is not None and self.ranker.fits_encoder(self.encoder.name) and self._semantic(text, found)
+        semantic = query is not None and self._semantic(query, found)
         features.compute(parsed, found, stories, self._vocabulary, self._average_length)
         model = self.ranker.model(semantic=semantic)
         for candidate in found:
@@ -173,18 +180,23 @@ class Engine:
                 best = (fact, match)
         return best
 
-    def _semantic(self, text: str, found: list[Candidate]) -> bool:
-        """Cosine similarity of the question and each sentence ("headline. sentence").
-        Only when every sentence has its vector (they are embedded in the background
-        after ingest): until then the lexical model answers, so no candidate is weighed
-        on evidence the others lack."""
+    def _embedder(self) -> ThreadPoolExecutor:
+        if self._embedding is None:
+            self._embedding = ThreadPoolExecutor(max_workers=2, thread_name_prefix="question-embed")
+        return self._embedding
+
+    def _semantic(self, query: Future[Any], found: list[Candidate]) -> bool:
+        """Cosine similarity of the question (`query`, being embedded) and each sentence
+        ("headline. sentence"). Only when every sentence has its vector (they are
+        embedded in the background after ingest): until then the lexical model answers,
+        so no candidate is weighed on evidence the others lack."""
         ids = [c.row["id"] for c in found]
         vectors = self.store.vectors(self.encoder.name, ids)
         if len(vectors) < len(ids):
             return False
-        query = self.encoder.encode([text])[0]
+        question = query.result()[0]
         for candidate in found:
-            candidate.semantic = float(vectors[candidate.row["id"]] @ query)
+            candidate.semantic = float(vectors[candidate.row["id"]] @ question)
         return True
 
     def _lookup_terms(self, question: Question) -> list[str]:

@@ -354,9 +354,20 @@ def test_strikebot_embed_embeds_what_is_pending(tmp_path, encoder):
     store = Store(db, bundled=False)
     total = store.sentence_count()
     assert f"embedded {total} sentences with {MODEL}" in done.stdout and "sentences/s" in done.stdout
-    assert store.vector_count(MODEL) == total
+    assert store.vector_count(encoder.name) == total
     again = _cli("embed", "--db", db, model=MODEL)
     assert "embedded 0 sentences" in again.stdout
+
+
+def test_ask_embeds_a_fresh_knowledge_base_as_the_bot_would(tmp_path, encoder):
+    article = tmp_path / "strike.md"
+    article.write_text(STRIKE)
+    db = str(tmp_path / "kb.db")
+    assert _cli("ingest", "--no-embed", "--db", db, str(article), model=MODEL).returncode == 0
+    asked = _cli("ask", "--db", db, "Who walked off the job?", model=MODEL)
+    assert asked.returncode in (0, 1), asked.stderr
+    store = Store(db, bundled=False)
+    assert store.vector_count(encoder.name) == store.sentence_count() > 0  # a few sentences: embedded before answering
 
 
 def test_the_core_works_with_embeddings_off(tmp_path):
@@ -383,7 +394,7 @@ async def test_the_bot_embeds_in_the_background_and_says_how_it_answers(settings
         await bot.wait_for_embedding()
     assert "answering with semantic similarity" in caplog.text
     store = bot.engine.store
-    assert store.vector_count(MODEL) == store.sentence_count() > 0
+    assert store.vector_count(encoder.name) == store.sentence_count() > 0
 
 
 async def test_the_bot_says_when_it_answers_lexically(settings, caplog):
