@@ -191,12 +191,11 @@ class Engine:
         embedded in the background after ingest): until then the lexical model answers,
         so no candidate is weighed on evidence the others lack."""
         ids = [c.row["id"] for c in found]
-        vectors = self.store.vectors(self.encoder.name, ids)
-        if len(vectors) < len(ids):
+        similar = self.store.similarities(self.encoder.name, ids, query.result()[0])
+        if len(similar) < len(set(ids)):
             return False
-        question = query.result()[0]
         for candidate in found:
-            candidate.semantic = float(vectors[candidate.row["id"]] @ question)
+            candidate.semantic = similar[candidate.row["id"]]
         return True
 
     def _lookup_terms(self, question: Question) -> list[str]:

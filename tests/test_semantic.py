@@ -293,6 +293,13 @@ def test_vectors_are_stored_and_read_back_from_the_file(tmp_path, np):
     assert reopened.vectors("other", ids) == {}
     # 388 bytes a vector: a float32 scale and 384 int8 values.
     assert reopened.db.execute("select length(vector) from sentence_vectors limit 1").fetchone()[0] == 388
+    # Similarities in one product: the same cosines as reading each vector back, for the sentences that have one.
+    query = vectors[3]
+    similar = reopened.similarities("m", ids, query)
+    assert sorted(similar) == ids[:3]
+    for sentence_id in ids[:3]:
+        assert abs(similar[sentence_id] - float(back[sentence_id] @ query)) < 1e-6
+    assert reopened.similarities("other", ids, query) == {}
 
 
 def test_vectors_go_with_their_article(tmp_path, np):

@@ -104,6 +104,29 @@ class VectorsMixin(StoreBase):
             ).fetchall()
         return {int(sentence_id): unpack_vector(blob) for sentence_id, blob in rows}
 
+    def similarities(self, model: str, sentence_ids: Sequence[int], query: np.ndarray) -> dict[int, float]:
+        """The cosine similarity of `query` (unit length) and each of these sentences' stored
+        vectors, in one query and one matrix product; sentences without a vector are left out.
+        (A vector's scale cancels out of its cosine, so the int8 values are used as they are.)"""
+        import numpy as np
+
+        if not sentence_ids:
+            return {}
+        with self._lock:
+            rows = self.db.execute(
+                "select sentence_id, vector from sentence_vectors where model = ? and sentence_id in (select value from json_each(?))",
+                [model, json.dumps([int(i) for i in sentence_ids])],
+            ).fetchall()
+        if not rows:
+            return {}
+        width = len(rows[0][1])
+        if any(len(blob) != width for _, blob in rows):  # not one shape: read them one by one
+            return {int(i): float(unpack_vector(blob) @ query) for i, blob in rows}
+        matrix = np.frombuffer(b"".join(blob for _, blob in rows), dtype=np.int8).reshape(len(rows), width)[:, 4:].astype(np.float32)
+        norms = np.linalg.norm(matrix, axis=1)
+        cosines = (matrix @ np.asarray(query, dtype=np.float32)) / np.where(norms > 0, norms, 1.0)
+        return {int(i): float(c) for (i, _), c in zip(rows, cosines, strict=True)}
+
     def vector_count(self, model: str) -> int:
         with self._lock:
             return int(self.db.execute("select count(*) from sentence_vectors where model = ?", [model]).fetchone()[0])
