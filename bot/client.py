@@ -166,6 +166,14 @@ class StrikeBot(commands.AutoShardedBot):
         self._web_pool.shutdown(wait=False, cancel_futures=True)
         await super().close()
 
+    async def settle(self) -> None:
+        """At shutdown, before the store closes: until no thread of ours is still at work
+        (fetches, core calls, bookkeeping, embedding). SQLite closed under a thread that is
+        using the connection can crash the process instead of exiting cleanly."""
+        loop = asyncio.get_running_loop()
+        await loop.run_in_executor(None, functools.partial(self._web_pool.shutdown, wait=True, cancel_futures=True))
+        await loop.shutdown_default_executor()
+
     async def on_message(self, message: discord.Message, /) -> None:
         """Mentions are questions, answered by the Ask cog's listener; there are no
         prefix commands, so nothing here looks one up (which logged an error for every mention)."""
@@ -290,6 +298,7 @@ async def serve(bot: StrikeBot, token: str) -> int:
     finally:
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.remove_signal_handler(sig)
+        await bot.settle()
         bot.engine.store.close()
         log.info("closed the knowledge base %s", bot.engine.store.path)
     return 0
