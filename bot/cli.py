@@ -104,7 +104,8 @@ def _embed_a_few(store: Store, encoder: Any) -> None:
     `strikebot embed` has run."""
     from knowledge import semantic
 
-    if len(store.pending_vector_sentences(encoder.name, ASK_EMBEDS + 1)) <= ASK_EMBEDS:
+    missing = store.sentence_count() - store.vector_count(encoder.name)  # two counts: cheap at any size
+    if 0 < missing <= ASK_EMBEDS:
         semantic.embed_pending(store, encoder)
 
 
