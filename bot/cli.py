@@ -7,6 +7,7 @@ import json
 import logging
 import os
 import shutil
+import sqlite3
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -30,12 +31,13 @@ class CommandError(Exception):
     """A clear, one-line reason the command cannot go on."""
 
 
-def _encoder() -> Any:
-    """The sentence encoder when the semantic extra is installed and on, else None (lexical only)."""
+def _encoder(*, tuned: bool = True) -> Any:
+    """The sentence encoder when the semantic extra is installed and on, else None (lexical only).
+    `tuned`: with the tuning the fitted weights name (see `strikebot fit --tune-encoder`)."""
     from knowledge import semantic
 
     try:
-        return semantic.load_encoder(None)
+        return semantic.load_encoder(None, tuning=tuned)
     except semantic.ModelError as error:
         print(f"embeddings: {error}; answering with lexical matching only", file=sys.stderr)
         return None
@@ -104,9 +106,12 @@ def _embed_a_few(store: Store, encoder: Any) -> None:
     `strikebot embed` has run."""
     from knowledge import semantic
 
-    missing = store.sentence_count() - store.vector_count(encoder.name)  # two counts: cheap at any size
-    if 0 < missing <= ASK_EMBEDS:
-        semantic.embed_pending(store, encoder)
+    try:
+        missing = store.sentence_count() - store.vector_count(encoder.name)  # two counts: cheap at any size
+        if 0 < missing <= ASK_EMBEDS:
+            semantic.embed_pending(store, encoder)
+    except sqlite3.Error as error:  # a busy or read-only knowledge base: answer now, lexically
+        log.info("not embedding before answering: %s", error)
 
 
 def _ask(args: argparse.Namespace, engine: Engine) -> int:
@@ -343,11 +348,11 @@ def cmd_import(args: argparse.Namespace) -> int:
     return 0
 
 
-def _eval_engine(args: argparse.Namespace, ranker: Ranker | None = None) -> tuple[Engine, object]:
+def _eval_engine(args: argparse.Namespace, ranker: Ranker | None = None, *, tuned: bool = True) -> tuple[Engine, object]:
     from knowledge import evaluate, semantic
 
     store, folder = evaluate.temporary_store(args.articles)
-    encoder = _encoder()
+    encoder = _encoder(tuned=tuned)
     if encoder is not None:
         semantic.embed_pending(store, encoder)
     return Engine(store, ranker=ranker, encoder=encoder), folder
@@ -380,7 +385,8 @@ def cmd_fit(args: argparse.Namespace) -> int:
 
     try:
         items = evaluate.load_items(args.questions)
-        engine, _folder = _eval_engine(args, Ranker.untrained())
+        # The plain encoder: the similarities fitted on must not come from a tuning that saw these questions.
+        engine, _folder = _eval_engine(args, Ranker.untrained(), tuned=False)
     except (evaluate.EvalError, ArticleError, OSError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
@@ -389,26 +395,38 @@ def cmd_fit(args: argparse.Namespace) -> int:
     if not train:
         print(f"error: no questions with split {args.train!r}", file=sys.stderr)
         return 2
-    tuning_out = args.out.parent / TUNING_FILE if args.tune_encoder else None
+    tuning_out = args.out.parent / f".{TUNING_FILE}.partial" if args.tune_encoder else None
     if tuning_out is not None and engine.encoder is None:
         print("error: --tune-encoder needs the encoder: pip install \".[semantic]\"", file=sys.stderr)
         return 2
     try:
         ranker, report = fit.fit(engine, train, target=args.target, tuning_out=tuning_out)
     except ImportError as error:
-        extra = "tune" if error.name in ("torch", "sentence_transformers") else "fit"
-        print(f'error: fitting needs {error.name}: pip install ".[{extra}]"', file=sys.stderr)
+        missing = error.name or "scikit-learn"
+        extra = "tune" if missing in ("torch", "sentence_transformers") else "fit"
+        print(f'error: fitting needs {missing}: pip install ".[{extra}]"', file=sys.stderr)
+        if tuning_out is not None:
+            tuning_out.unlink(missing_ok=True)
         return 2
     print(f"fitted on {len(train)} questions ({args.train}):")
     print("\n".join(report))
+    tuned = tuning_out is not None and tuning_out.exists()
+    if tuned:
+        _renamed_tuning(ranker, TUNING_FILE)
     ranker.save(args.out)
+    if tuned:  # in place only now, beside the weights that name it: a failed fit leaves the old pair whole
+        os.replace(tuning_out, args.out.parent / TUNING_FILE)
     print(f"wrote {args.out}")
     engine.ranker = ranker
     found = ranker.tuning(args.out.parent)
     if found is not None:  # answer the held-out questions as the bot will: with the tuned encoder
         from knowledge import semantic
 
-        engine.encoder = semantic.load_encoder(None, tuning=found[1])
+        try:
+            engine.encoder = semantic.load_encoder(None, tuning=found[1])
+        except semantic.ModelError as error:
+            print(f"error: the tuned encoder does not load: {error}", file=sys.stderr)
+            return 2
         semantic.embed_pending(engine.store, engine.encoder)
     for name, tally in evaluate.tallies(evaluate.run(engine.ask, items)).items():
         if name == "all" or name.startswith("split"):
@@ -416,6 +434,13 @@ def cmd_fit(args: argparse.Namespace) -> int:
     if not held:
         print("no held-out questions (every question was used for fitting)")
     return 0
+
+
+def _renamed_tuning(ranker: Ranker, name: str) -> None:
+    """The semantic model's tuning entry, naming the file where it now lives."""
+    entry = ranker.models["semantic"].info.get("tuning") if "semantic" in ranker.models else None
+    if entry:
+        entry["file"] = name
 
 
 def cmd_faults(args: argparse.Namespace) -> int:

@@ -8,6 +8,7 @@ import logging
 import signal
 import sqlite3
 import sys
+import threading
 import traceback
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -76,6 +77,7 @@ class StrikeBot(commands.AutoShardedBot):
         self.encoder: BertEncoder | None = None
         self._embedding: asyncio.Task[None] | None = None
         self._embed_again = False
+        self._stop_embedding = threading.Event()  # set at shutdown: background embedding stops between batches
 
         self._web_pool = ThreadPoolExecutor(max_workers=WEB_WORKERS, thread_name_prefix="web")
 
@@ -148,7 +150,7 @@ class StrikeBot(commands.AutoShardedBot):
         while self.encoder is not None:
             self._embed_again = False
             try:
-                count = await asyncio.to_thread(semantic.embed_pending, self.engine.store, self.encoder)
+                count = await asyncio.to_thread(semantic.embed_pending, self.engine.store, self.encoder, stop=self._stop_embedding)
             except Exception:
                 log.exception("embedding pending sentences failed; answering goes on lexically for them")
                 return
@@ -169,9 +171,12 @@ class StrikeBot(commands.AutoShardedBot):
     async def settle(self) -> None:
         """At shutdown, before the store closes: until no thread of ours is still at work
         (fetches, core calls, bookkeeping, embedding). SQLite closed under a thread that is
-        using the connection can crash the process instead of exiting cleanly."""
+        using the connection can crash the process instead of exiting cleanly. Background
+        embedding stops after its current batch."""
+        self._stop_embedding.set()
         loop = asyncio.get_running_loop()
         await loop.run_in_executor(None, functools.partial(self._web_pool.shutdown, wait=True, cancel_futures=True))
+        await loop.run_in_executor(None, self.engine.close)
         await loop.shutdown_default_executor()
 
     async def on_message(self, message: discord.Message, /) -> None:

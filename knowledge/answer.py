@@ -150,12 +150,13 @@ class Engine:
         # The question is embedded on another thread while the candidates are found (the
         # encoder leaves the GIL while it works): the two costs overlap instead of adding up.
         query = None
-        if self.encoder is not None and self.ranker.fits_encoder(self.encoder.name):
-            query = self._embedder().submit(self.encoder.encode, [text])
+        encoder = self.encoder  # read once: the bot sets it from another thread once the model has loaded
+        if encoder is not None and self.ranker.fits_encoder(encoder.name):
+            query = self._embedder().submit(encoder.encode, [text])
         found, stories = retrieve.candidates(self.store, self._stories, parsed, self._lookup_terms(parsed), guild_id)
         if not found:
             return [], lexical
-        semantic = query is not None and self._semantic(query, found)
+        semantic = query is not None and self._semantic(encoder, query, found)
         features.compute(parsed, found, stories, self._vocabulary, self._average_length)
         model = self.ranker.model(semantic=semantic)
         for candidate in found:
@@ -181,17 +182,30 @@ class Engine:
         return best
 
     def _embedder(self) -> ThreadPoolExecutor:
-        if self._embedding is None:
-            self._embedding = ThreadPoolExecutor(max_workers=2, thread_name_prefix="question-embed")
-        return self._embedding
+        with self._refreshing:
+            if self._embedding is None:
+                self._embedding = ThreadPoolExecutor(max_workers=2, thread_name_prefix="question-embed")
+            return self._embedding
 
-    def _semantic(self, query: Future[Any], found: list[Candidate]) -> bool:
+    def close(self) -> None:
+        """Stop the question-embedding threads (the store is the caller's to close)."""
+        with self._refreshing:
+            if self._embedding is not None:
+                self._embedding.shutdown(wait=True, cancel_futures=True)
+                self._embedding = None
+
+    def _semantic(self, encoder: Any, query: Future[Any], found: list[Candidate]) -> bool:
         """Cosine similarity of the question (`query`, being embedded) and each sentence
         ("headline. sentence"). Only when every sentence has its vector (they are
         embedded in the background after ingest): until then the lexical model answers,
         so no candidate is weighed on evidence the others lack."""
         ids = [c.row["id"] for c in found]
-        similar = self.store.similarities(self.encoder.name, ids, query.result()[0])
+        try:
+            vector = query.result()[0]
+        except Exception:  # the encoder failed on this text: weigh the lexical evidence alone
+            log.exception("embedding the question failed; answering it lexically")
+            return False
+        similar = self.store.similarities(encoder.name, ids, vector)
         if len(similar) < len(set(ids)):
             return False
         for candidate in found:

@@ -30,7 +30,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from knowledge.answer import Engine
 from knowledge.evaluate import Item, file_names, holds_expected
@@ -39,6 +39,9 @@ from knowledge.features import FEATURES, Candidate, vector
 from knowledge.ranker import CONFIDENCE_FEATURES, Model, Ranker, standing
 from knowledge.search import analyse
 from knowledge.semantic import embed_text
+
+if TYPE_CHECKING:
+    from knowledge.semantic import Tuning
 
 C_GRID = (0.01, 0.03, 0.1, 0.3, 1.0)
 FOLDS = 5
@@ -221,7 +224,7 @@ def _set_similarities(ex: Example, similarities: list[float]) -> None:
         row[col["story_semantic_rel"]] = best_story[article] - top_story
 
 
-def tune_encoder(engine: Engine, train: list[Example], out: Path, report: list[str]) -> Any:
+def tune_encoder(engine: Engine, train: list[Example], out: Path, report: list[str]) -> Tuning:
     """Cross-fitted tuning (see the module's docstring): the similarities of `train` are
     replaced by held-out ones, and the encoder tuned on all of `train` is written to `out`."""
     from knowledge import tune
@@ -244,6 +247,8 @@ def tune_encoder(engine: Engine, train: list[Example], out: Path, report: list[s
 def fit(engine: Engine, train_items: list[Item], target: float = 0.05, tuning_out: Path | None = None) -> tuple[Ranker, list[str]]:
     """Fitted models and thresholds, and lines reporting how they were chosen. With
     `tuning_out`, the encoder is tuned first and its tuning written there."""
+    import sklearn  # noqa: F401 (missing: say so now, not after tuning the encoder)
+
     train = examples(engine, train_items)
     if not any(any(ex.labels) for ex in train):
         raise ValueError("no training question has a right candidate: are the articles loaded?")

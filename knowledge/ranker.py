@@ -22,9 +22,12 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from knowledge.features import FEATURES
+
+if TYPE_CHECKING:
+    from knowledge.semantic import Tuning
 
 MODEL_PATH = Path(__file__).resolve().parent / "data" / "ranker.json"
 TUNING_FILE = "encoder-tuning.safetensors"  # the encoder tuning `strikebot fit --tune-encoder` writes beside it
@@ -90,16 +93,23 @@ class Ranker:
         model = self.models.get("semantic")
         return model is not None and model.info.get("encoder", name) == name
 
-    def tuning(self, folder: Path) -> tuple[str, Any] | None:
+    def tuning(self, folder: Path) -> tuple[str, Tuning] | None:
         """The encoder tuning the semantic model was fitted with, as (the base weights'
-        sha256, a `semantic.Tuning` in `folder`), or None."""
+        sha256, a `semantic.Tuning` in `folder`), or None. Raises ModelError for an entry
+        that does not say which file and hashes."""
         model = self.models.get("semantic")
         found = model.info.get("tuning") if model is not None else None
         if not found:
             return None
         from knowledge.semantic import Tuning
 
-        return str(found["base_sha256"]), Tuning(folder / str(found["file"]), str(found["sha256"]))
+        try:
+            name, sha256, base = str(found["file"]), str(found["sha256"]), str(found["base_sha256"])
+        except (KeyError, TypeError):
+            raise ModelError(f"the semantic model's tuning entry {found!r} needs file, sha256 and base_sha256") from None
+        if Path(name).name != name:
+            raise ModelError(f"the encoder tuning {name!r} must be a file beside the weights")
+        return base, Tuning(folder / name, sha256)
 
     @classmethod
     def load(cls, path: Path = MODEL_PATH) -> Ranker:

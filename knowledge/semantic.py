@@ -35,7 +35,8 @@ A tuning (`strikebot fit --tune-encoder`, see `knowledge.tune`) is a small
 file of changes to the model's top layers, fitted on the training questions.
 The fitted weights file (`ranker.json`) names it with its sha256; the encoder
 applies it on loading and is then called "<model>+<first 8 hex of the hash>",
-so its vectors are stored apart from the plain model's.
+so its vectors are not mistaken for the plain model's (a sentence keeps one
+vector: switching models embeds them again).
 
 numpy is imported here only (and lazily by callers), so the core installs and
 runs without the extra.
@@ -48,6 +49,7 @@ import importlib.util
 import json
 import logging
 import os
+import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -219,6 +221,26 @@ class Tuning:
 TUNING_FORMAT = "int8-row-delta"
 
 
+def check_tuning(tuning: Tuning, base_sha256: str) -> dict[str, np.ndarray]:
+    """A tuning's changes, once its file is read, hashed and found to be a tuning of this
+    model. Raises ModelError (ChecksumError for another hash) for anything else."""
+    from safetensors import safe_open
+    from safetensors.numpy import load as load_safetensors
+
+    try:
+        data = read_checked(tuning.path, tuning.sha256)
+        with safe_open(str(tuning.path), framework="numpy") as handle:
+            meta = handle.metadata() or {}
+        changes = dict(load_safetensors(data))
+    except ModelError:
+        raise
+    except Exception as error:  # missing, unreadable, not a safetensors file
+        raise ModelError(f"cannot read the encoder tuning {tuning.path}: {error}") from None
+    if meta.get("format") != TUNING_FORMAT or meta.get("base_sha256") != base_sha256:
+        raise ModelError(f"{tuning.path} is not a tuning of this model (format {meta.get('format')!r}, base {meta.get('base_sha256', '?')[:12]})")
+    return changes
+
+
 def apply_tuning(weights: dict[str, np.ndarray], tuning: Tuning, base_sha256: str) -> None:
     """Add a tuning's changes to the model's weights (in place). Raises ModelError.
 
@@ -226,15 +248,8 @@ def apply_tuning(weights: dict[str, np.ndarray], tuning: Tuning, base_sha256: st
     changes are small, so this keeps them within 1/254 of the largest change in
     the row); vectors (biases, layer norms) as float32."""
     import numpy as np
-    from safetensors import safe_open
-    from safetensors.numpy import load as load_safetensors
 
-    data = read_checked(tuning.path, tuning.sha256)
-    with safe_open(str(tuning.path), framework="numpy") as handle:
-        meta = handle.metadata() or {}
-    if meta.get("format") != TUNING_FORMAT or meta.get("base_sha256") != base_sha256:
-        raise ModelError(f"{tuning.path} is not a tuning of this model (format {meta.get('format')!r}, base {meta.get('base_sha256', '?')[:12]})")
-    changes = load_safetensors(data)
+    changes = check_tuning(tuning, base_sha256)
     prefix = "bert." if "bert.embeddings.word_embeddings.weight" in weights else ""
     for key, value in changes.items():
         if key.endswith(".scale"):
@@ -267,7 +282,9 @@ class BertEncoder:
         if pooling.is_file() and not json.loads(pooling.read_text()).get("pooling_mode_mean_tokens", True):
             raise ModelError(f"{folder}: only mean pooling is implemented")
         if tuning is not None:
-            read_checked(tuning.path, tuning.sha256)  # checked even when a cached graph holds it already
+            # Checked here, even when a cached graph holds it already, so that a bad tuning is
+            # reported as such, not as a backend that cannot run the model.
+            check_tuning(tuning, source.weights_sha256)
         self.name = source.name if tuning is None else f"{source.name}+{tuning.sha256[:8]}"
         self.base_name = source.name
         self.source = source
@@ -574,7 +591,8 @@ def default_tuning(source: ModelSource) -> Tuning | None:
 
     try:
         found = Ranker.load(MODEL_PATH).tuning(MODEL_PATH.parent)
-    except RankerError:
+    except RankerError as error:
+        log.warning("%s; loading the plain model", error)
         return None
     if found is None or found[0] != source.weights_sha256:
         return None
@@ -601,6 +619,7 @@ def embed_pending(
     batch: int = 64,
     limit: int | None = None,
     progress: Callable[[int], None] | None = None,
+    stop: threading.Event | None = None,
 ) -> int:
     """Embed the sentences that have no vector from this encoder yet, a batch at a time; returns how many.
 
@@ -608,7 +627,7 @@ def embed_pending(
     other writers go on between batches, and an interruption keeps what was done.
     """
     done = last = 0
-    while limit is None or done < limit:
+    while (limit is None or done < limit) and not (stop is not None and stop.is_set()):
         size = batch if limit is None else min(batch, limit - done)
         rows = store.pending_vector_sentences(encoder.name, size, after=last)
         if not rows:

@@ -119,3 +119,60 @@ def test_a_tuning_written_by_torch_reads_back_into_the_numpy_encoder(plain, tmp_
     theirs = tuner.model.encode(TEXTS, normalize_embeddings=True)
     assert np.min(np.sum(ours * theirs, axis=1)) > 0.999  # the int8 steps keep the tuned model
     assert not np.allclose(ours, plain.encode(TEXTS), atol=1e-4)  # and it did change
+
+
+def test_a_tuning_file_that_is_missing_or_not_a_tuning_is_a_clear_error(plain, tmp_path):
+    with pytest.raises(semantic.ModelError, match="cannot read the encoder tuning"):
+        semantic.load_encoder(MODEL, tuning=semantic.Tuning(tmp_path / "gone.safetensors", "0" * 64))
+    junk = tmp_path / "junk.safetensors"
+    junk.write_bytes(b"not a safetensors file")
+    with pytest.raises(semantic.ModelError, match="cannot read the encoder tuning"):
+        semantic.load_encoder(MODEL, tuning=semantic.Tuning(junk, hashlib.sha256(junk.read_bytes()).hexdigest()))
+
+
+def test_the_weights_file_must_say_which_tuning_it_was_fitted_with(tmp_path):
+    from knowledge.ranker import ModelError
+
+    def with_entry(entry: object) -> Ranker:
+        model = Model(weights={}, bias=0.0, confidence_weights={}, confidence_bias=0.0, threshold=0.5, info={"tuning": entry})
+        return Ranker({"lexical": model, "semantic": model})
+
+    base, tuning = with_entry({"file": "t.safetensors", "sha256": "ab" * 32, "base_sha256": "cd" * 32}).tuning(tmp_path)
+    assert base == "cd" * 32 and tuning == semantic.Tuning(tmp_path / "t.safetensors", "ab" * 32)
+    with pytest.raises(ModelError, match="needs file, sha256 and base_sha256"):
+        with_entry({"file": "t.safetensors"}).tuning(tmp_path)
+    with pytest.raises(ModelError, match="beside the weights"):
+        with_entry({"file": "../t.safetensors", "sha256": "ab", "base_sha256": "cd"}).tuning(tmp_path)
+
+
+def test_held_out_similarities_replace_the_semantic_features_and_those_relative_to_them():
+    from knowledge import evaluate, fit
+    from knowledge.features import FEATURES
+
+    item = evaluate.Item(id="q", question="?", expect=("x",), source=("a.txt",), split="train", style="plain", file="f")
+    rows = [[0.0] * len(FEATURES) for _ in range(3)]
+    example = fit.Example(item, rows, [1, 0, 0], ["a.txt", "a.txt", "b.txt"])
+    fit._set_similarities(example, [0.2, 0.5, 0.4])
+    column = {name: FEATURES.index(name) for name in ("semantic", "semantic_rel", "story_semantic_rel")}
+    assert [r[column["semantic"]] for r in rows] == [0.2, 0.5, 0.4]
+    assert [round(r[column["semantic_rel"]], 6) for r in rows] == [-0.3, 0.0, -0.1]
+    assert [round(r[column["story_semantic_rel"]], 6) for r in rows] == [0.0, 0.0, -0.1]  # a.txt's best is 0.5
+
+
+def test_fit_tune_encoder_without_the_tune_extra_says_what_to_install_and_leaves_the_weights(plain, tmp_path):
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parent.parent
+    engine_data = root / "tests" / "data" / "engine"
+    out = tmp_path / "ranker.json"
+    out.write_text("unchanged")
+    script = "import sys; sys.modules['sentence_transformers'] = None; from bot.cli import main; sys.exit(main())"
+    done = subprocess.run(
+        [sys.executable, "-c", script, "fit", str(engine_data / "questions.jsonl"), "--articles", str(engine_data),
+         "--out", str(out), "--tune-encoder"],
+        capture_output=True, text=True, cwd=root, env={**os.environ, "STRIKEBOT_EMBED_MODEL": MODEL}, timeout=600,
+    )
+    assert done.returncode == 2, done.stderr[-2000:]
+    assert 'pip install ".[tune]"' in done.stderr and "Traceback" not in done.stderr
+    assert out.read_text() == "unchanged" and sorted(p.name for p in tmp_path.iterdir()) == ["ranker.json"]
