@@ -176,3 +176,16 @@ def test_fit_tune_encoder_without_the_tune_extra_says_what_to_install_and_leaves
     assert done.returncode == 2, done.stderr[-2000:]
     assert 'pip install ".[tune]"' in done.stderr and "Traceback" not in done.stderr
     assert out.read_text() == "unchanged" and sorted(p.name for p in tmp_path.iterdir()) == ["ranker.json"]
+
+
+def test_a_tuning_gives_the_same_vectors_through_onnxruntime_and_numpy(plain, tmp_path):
+    import numpy as np
+
+    pytest.importorskip("onnxruntime", reason="the onnx backend needs onnxruntime")
+    tuning = _write_tuning(tmp_path / "t.safetensors", plain.source, 0.01)
+    through_numpy = semantic.load_encoder(MODEL, backend="numpy", tuning=tuning)
+    through_onnx = semantic.load_encoder(MODEL, backend="onnx", tuning=tuning)
+    assert through_numpy is not None and through_onnx is not None
+    assert through_onnx.backend == "onnx" and through_numpy.name == through_onnx.name
+    assert np.min(np.sum(through_numpy.encode(TEXTS) * through_onnx.encode(TEXTS), axis=1)) > 0.99999
+    assert not np.allclose(plain.encode(TEXTS), through_onnx.encode(TEXTS), atol=1e-4)  # the graph holds the tuning
