@@ -241,28 +241,28 @@ def check_tuning(tuning: Tuning, base_sha256: str) -> dict[str, np.ndarray]:
     return changes
 
 
-def apply_tuning(weights: dict[str, np.ndarray], tuning: Tuning, base_sha256: str) -> None:
-    """Add a tuning's changes to the model's weights (in place). Raises ModelError.
+def apply_tuning(weights: dict[str, np.ndarray], changes: dict[str, np.ndarray], origin: Path) -> None:
+    """Add a tuning's changes (`check_tuning`, read from `origin`) to the model's weights
+    (in place). Raises ModelError.
 
     Each changed matrix is stored as int8 steps with one scale per row (the
     changes are small, so this keeps them within 1/254 of the largest change in
     the row); vectors (biases, layer norms) as float32."""
     import numpy as np
 
-    changes = check_tuning(tuning, base_sha256)
     prefix = "bert." if "bert.embeddings.word_embeddings.weight" in weights else ""
     for key, value in changes.items():
         if key.endswith(".scale"):
             continue
         target = prefix + key.removesuffix(".q")
         if target not in weights:
-            raise ModelError(f"{tuning.path} changes {key!r}, which the model does not have")
+            raise ModelError(f"{origin} changes {key!r}, which the model does not have")
         if key.endswith(".q"):
             delta = value.astype(np.float32) * changes[key.removesuffix(".q") + ".scale"][:, None]
         else:
             delta = value.astype(np.float32)
         if delta.shape != weights[target].shape:
-            raise ModelError(f"{tuning.path}: {key!r} has shape {delta.shape}, the model's is {weights[target].shape}")
+            raise ModelError(f"{origin}: {key!r} has shape {delta.shape}, the model's is {weights[target].shape}")
         weights[target] = weights[target].astype(np.float32) + delta
 
 
@@ -281,15 +281,15 @@ class BertEncoder:
         pooling = folder / "1_Pooling" / "config.json"
         if pooling.is_file() and not json.loads(pooling.read_text()).get("pooling_mode_mean_tokens", True):
             raise ModelError(f"{folder}: only mean pooling is implemented")
-        if tuning is not None:
-            # Checked here, even when a cached graph holds it already, so that a bad tuning is
-            # reported as such, not as a backend that cannot run the model.
-            check_tuning(tuning, source.weights_sha256)
+        # A tuning is read and checked here, once, even when a cached graph holds it already, so that
+        # a bad tuning is reported as such, not as a backend that cannot run the model.
+        self._changes: tuple[dict[str, Any], Path] | None = (
+            (check_tuning(tuning, source.weights_sha256), tuning.path) if tuning is not None else None
+        )
         self.name = source.name if tuning is None else f"{source.name}+{tuning.sha256[:8]}"
         self.base_name = source.name
         self.source = source
         self.origin = source.origin
-        self._tuning = tuning
         # What the built graph is cached under: the weights, and the tuning added to them.
         base = source.weights_sha256.lower()
         self.sha256 = base if tuning is None else hashlib.sha256(f"{base}+{tuning.sha256.lower()}".encode()).hexdigest()
@@ -299,7 +299,7 @@ class BertEncoder:
         self._data: bytes | None = data  # parsed only when needed: a cached graph needs no numpy weights
         wanted = backend_setting(backend)
         self.backend, self.backend_note = self._start(wanted)
-        self._data = None
+        self._data = self._changes = None
         if self._weights is not None:
             self.dim = int(self._weights.word.shape[1])
             positions = int(self._weights.position.shape[0])
@@ -330,7 +330,7 @@ class BertEncoder:
         """The arrays from the checked file's bytes, kept while loading."""
         if self._weights is None:
             assert self._data is not None, "parsed while loading only"
-            self._weights = _Weights.parse(self._data, self._config, self._tuning, self.source.weights_sha256)
+            self._weights = _Weights.parse(self._data, self._config, self._changes)
         return self._weights
 
     def _start(self, wanted: str) -> tuple[str, str]:
@@ -447,13 +447,15 @@ class _Weights:
     eps: float
 
     @classmethod
-    def parse(cls, data: bytes, config: dict[str, Any], tuning: Tuning | None = None, base_sha256: str = "") -> _Weights:
+    def parse(cls, data: bytes, config: dict[str, Any], tuning: tuple[dict[str, Any], Path] | None = None) -> _Weights:
+        """The arrays from the weights file's bytes, with a tuning's checked changes (and the
+        file they came from) added."""
         import numpy as np
         from safetensors.numpy import load as load_safetensors
 
         weights = dict(load_safetensors(data))
         if tuning is not None:
-            apply_tuning(weights, tuning, base_sha256)
+            apply_tuning(weights, *tuning)
         prefix = "bert." if "bert.embeddings.word_embeddings.weight" in weights else ""
 
         def w(key: str) -> np.ndarray:
