@@ -93,16 +93,19 @@ class VectorsMixin(StoreBase):
             db.conn.executemany("insert or replace into sentence_vectors (sentence_id, model, vector) values (?, ?, ?)", keep)
         return len(keep)
 
-    def vectors(self, model: str, sentence_ids: Sequence[int]) -> dict[int, np.ndarray]:
-        """The stored vectors of these sentences from `model` (one query); sentences without one are left out."""
+    def _vector_rows(self, model: str, sentence_ids: Sequence[int]) -> list[tuple[int, bytes]]:
+        """(sentence id, stored vector) for those of these sentences that have one from `model`, in one query."""
         if not sentence_ids:
-            return {}
+            return []
         with self._lock:
-            rows = self.db.execute(
+            return self.db.execute(
                 "select sentence_id, vector from sentence_vectors where model = ? and sentence_id in (select value from json_each(?))",
                 [model, json.dumps([int(i) for i in sentence_ids])],
             ).fetchall()
-        return {int(sentence_id): unpack_vector(blob) for sentence_id, blob in rows}
+
+    def vectors(self, model: str, sentence_ids: Sequence[int]) -> dict[int, np.ndarray]:
+        """The stored vectors of these sentences from `model` (one query); sentences without one are left out."""
+        return {int(sentence_id): unpack_vector(blob) for sentence_id, blob in self._vector_rows(model, sentence_ids)}
 
     def similarities(self, model: str, sentence_ids: Sequence[int], query: np.ndarray) -> dict[int, float]:
         """The cosine similarity of `query` (unit length) and each of these sentences' stored
@@ -110,13 +113,7 @@ class VectorsMixin(StoreBase):
         (A vector's scale cancels out of its cosine, so the int8 values are used as they are.)"""
         import numpy as np
 
-        if not sentence_ids:
-            return {}
-        with self._lock:
-            rows = self.db.execute(
-                "select sentence_id, vector from sentence_vectors where model = ? and sentence_id in (select value from json_each(?))",
-                [model, json.dumps([int(i) for i in sentence_ids])],
-            ).fetchall()
+        rows = self._vector_rows(model, sentence_ids)
         if not rows:
             return {}
         width = len(rows[0][1])
