@@ -79,3 +79,14 @@ def local_policy():
     from knowledge.web import Policy
 
     return Policy(allow_private=True, timeout=1.0, deadline=3.0, max_bytes=200_000)
+
+
+
+def need(reason: str | None) -> None:
+    """For a test that needs the semantic extra: skip it when `reason` says what is missing,
+    except in CI, which installs the extra: there the test fails, saying why."""
+    if reason is None:
+        return
+    if os.environ.get("CI"):
+        pytest.fail(f"CI installs the semantic extra, but: {reason}")
+    pytest.skip(reason)

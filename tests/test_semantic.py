@@ -17,6 +17,7 @@ import pytest
 
 from knowledge import semantic
 from knowledge.store import Store
+from tests.conftest import need
 
 ROOT = Path(__file__).resolve().parent.parent
 MODEL = semantic.DEFAULT_MODEL
@@ -42,17 +43,9 @@ The bakery sells rye bread and cinnamon rolls from seven in the morning.
 """
 
 
-def _need(reason: str | None) -> None:
-    if reason is None:
-        return
-    if os.environ.get("CI"):
-        pytest.fail(f"CI installs the semantic extra, but: {reason}")
-    pytest.skip(reason)
-
-
 @pytest.fixture(scope="module")
 def encoder() -> semantic.BertEncoder:
-    _need(semantic.unavailable_reason(MODEL))
+    need(semantic.unavailable_reason(MODEL))
     loaded = semantic.load_encoder(MODEL)
     assert loaded is not None
     return loaded
@@ -60,7 +53,7 @@ def encoder() -> semantic.BertEncoder:
 
 @pytest.fixture
 def np():
-    _need(None if "numpy" not in semantic.runtime_missing() else "numpy is not installed")
+    need(None if "numpy" not in semantic.runtime_missing() else "numpy is not installed")
     import numpy
 
     return numpy
@@ -105,7 +98,7 @@ OWN_SENTENCES = [
 
 @pytest.fixture(scope="module")
 def numpy_encoder() -> semantic.BertEncoder:
-    _need(semantic.unavailable_reason(MODEL))
+    need(semantic.unavailable_reason(MODEL))
     return semantic.BertEncoder(semantic.locate(MODEL), backend="numpy")
 
 
@@ -113,7 +106,7 @@ def _need_onnx() -> None:
     from knowledge import semantic_onnx
 
     missing = semantic_onnx.runtime_missing()
-    _need(f"{', '.join(missing)} not installed" if missing else None)
+    need(f"{', '.join(missing)} not installed" if missing else None)
 
 
 def test_onnxruntime_runs_the_model_when_installed_and_matches_numpy(encoder, numpy_encoder, np, monkeypatch):
@@ -244,7 +237,7 @@ def test_read_checked_refuses_a_file_with_another_hash(tmp_path):
 
 
 def test_a_folder_without_the_model_is_an_error(tmp_path):
-    _need(None if not semantic.runtime_missing() else "the semantic extra is not installed")
+    need(None if not semantic.runtime_missing() else "the semantic extra is not installed")
     with pytest.raises(semantic.ModelError, match="tokenizer.json|model.safetensors"):
         semantic.load_encoder(str(tmp_path))
 
@@ -258,7 +251,7 @@ def test_turned_off_it_says_so_and_loads_nothing(caplog):
 
 
 def test_an_unknown_model_name_leaves_lexical_matching():
-    _need(None if not semantic.runtime_missing() else "the semantic extra is not installed")
+    need(None if not semantic.runtime_missing() else "the semantic extra is not installed")
     assert semantic.load_encoder("no-such-model") is None
     assert "unknown model" in (semantic.unavailable_reason("no-such-model") or "")
 

@@ -17,23 +17,16 @@ from knowledge import semantic
 from knowledge.answer import Engine
 from knowledge.ranker import Model, Ranker
 from knowledge.store import Store
+from tests.conftest import need
 
 MODEL = semantic.DEFAULT_MODEL
 LAYER = "encoder.layer.5.intermediate.dense"
 TEXTS = ["The drivers walked off the job on Monday.", "Pay rises by four percent a year under the deal."]
 
 
-def _need(reason: str | None) -> None:
-    if reason is None:
-        return
-    if os.environ.get("CI"):
-        pytest.fail(f"CI installs the semantic extra, but: {reason}")
-    pytest.skip(reason)
-
-
 @pytest.fixture(scope="module")
 def plain() -> semantic.BertEncoder:
-    _need(semantic.unavailable_reason(MODEL))
+    need(semantic.unavailable_reason(MODEL))
     loaded = semantic.load_encoder(MODEL, tuning=False)
     assert loaded is not None
     return loaded
