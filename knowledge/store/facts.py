@@ -142,7 +142,7 @@ class FactsMixin(StoreBase):
             """
             select f.* from facts_fts join facts f on f.id = facts_fts.rowid
             where facts_fts match :q and f.status = 'active' and (f.guild_id is null or f.guild_id is :guild)
-            order by facts_fts.rank limit :limit
+            order by bm25(facts_fts) limit :limit
             """,
             {"q": query, "guild": guild_id, "limit": limit},
         )
