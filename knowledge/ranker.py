@@ -19,8 +19,10 @@ from __future__ import annotations
 
 import json
 import math
+import operator
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import repeat
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -52,7 +54,7 @@ class Model:
 
     def score(self, features: Mapping[str, float]) -> float:
         """The candidate's score (a log-odds)."""
-        return self.bias + sum(w * features.get(name, 0.0) for name, w in self.weights.items())
+        return self.bias + sum(map(operator.mul, self.weights.values(), map(features.get, self.weights, repeat(0.0))))
 
     def confidence(self, standing: Mapping[str, float]) -> float:
         """The probability that the best candidate is right."""

@@ -13,7 +13,7 @@ import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 from rapidfuzz import fuzz, process
 
@@ -63,19 +63,28 @@ class Question:
     year: str | None
     numbers: frozenset[str]
 
-    @property
+    # Worked out once a question (it is asked of every candidate).
+    @cached_property
     def total(self) -> float:
         return sum(t.weight for t in self.terms)
 
-    @property
+    @cached_property
     def known(self) -> float:
         """Share of the question's word weight in words the knowledge base knows (typos forgiven)."""
         total = self.total
         return sum(t.weight for t in self.terms if t.confidence > 0) / total if total > 0 else 0.0
 
-    @property
+    @cached_property
     def speaker_terms(self) -> tuple[Term, ...]:
         return tuple(t for t in self.terms if t.speaker)
+
+    @cached_property
+    def focus(self) -> Term | None:
+        """The rarest word the knowledge base knows that is not the speaker's; None under two known words."""
+        known = [t for t in self.terms if t.confidence > 0]
+        if len(known) < 2:
+            return None
+        return max((t for t in known if not t.speaker), key=lambda t: t.weight, default=known[0])
 
 
 class LazyCounts:

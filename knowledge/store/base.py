@@ -39,10 +39,6 @@ def display_path(path: Path) -> str:
         return str(resolved)
 
 
-def _dict_row(cursor: sqlite3.Cursor, row: tuple[Any, ...]) -> dict[str, Any]:
-    return {column[0]: value for column, value in zip(cursor.description, row, strict=True)}
-
-
 class StoreBase:
     """One writer connection, behind a lock, for every write (one transaction
     each); reader connections, one per thread at a time, for every read. In WAL
@@ -148,9 +144,10 @@ class StoreBase:
 
     def _rows(self, sql: str, params: Iterable[Any] | dict[str, Any] = ()) -> list[dict[str, Any]]:
         with self._read() as conn:
-            cursor = conn.cursor()
-            cursor.row_factory = _dict_row
-            return list(cursor.execute(sql, params))  # type: ignore[arg-type]
+            cursor = conn.execute(sql, params)  # type: ignore[arg-type]
+            rows = cursor.fetchall()
+            names = [column[0] for column in cursor.description or ()]
+        return [dict(zip(names, row, strict=True)) for row in rows]
 
     def _values(self, sql: str, params: Iterable[Any] = ()) -> list[tuple[Any, ...]]:
         with self._read() as conn:
