@@ -147,8 +147,9 @@ class Engine:
         lexical = self.ranker.model(semantic=False)
         if not parsed.terms or parsed.total <= 0:
             return [], lexical
-        # The question is embedded on another thread while the candidates are found (the
-        # encoder leaves the GIL while it works): the two costs overlap instead of adding up.
+        # The question is embedded on another thread while the candidates are found and their
+        # lexical evidence weighed (the encoder leaves the GIL while it works): the costs
+        # overlap instead of adding up, and the similarities are added last.
         query = None
         encoder = self.encoder  # read once: the bot sets it from another thread once the model has loaded
         if encoder is not None and self.ranker.fits_encoder(encoder.name):
@@ -156,8 +157,8 @@ class Engine:
         found, stories = retrieve.candidates(self.store, self._stories, parsed, self._lookup_terms(parsed), guild_id)
         if not found:
             return [], lexical
-        semantic = query is not None and self._semantic(encoder, query, found)
         features.compute(parsed, found, stories, self._vocabulary, self._average_length)
+        semantic = query is not None and self._semantic(encoder, query, found)
         model = self.ranker.model(semantic=semantic)
         for candidate in found:
             candidate.score = model.score(candidate.features)
@@ -210,6 +211,7 @@ class Engine:
             return False
         for candidate in found:
             candidate.semantic = similar[candidate.row["id"]]
+        features.similarity(found)
         return True
 
     def _lookup_terms(self, question: Question) -> list[str]:

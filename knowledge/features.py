@@ -194,20 +194,30 @@ def compute(question: Question, candidates: list[Candidate], stories: Mapping[in
             question, c, stories.get(article_id), story_fit.get(article_id, (0.0, 0.0)), related, vocabulary, average_length
         )
     # Features relative to the other candidates: how close each is to the best.
-    for name, rel in (("cover", "cover_rel"), ("story", "story_rel"), ("semantic", "semantic_rel")):
+    for name, rel in (("cover", "cover_rel"), ("story", "story_rel")):
         best = max((c.features[name] for c in candidates), default=0.0)
         for c in candidates:
             c.features[rel] = c.features[name] - best
+    similarity(candidates)
+    best_bm25 = max((c.features["bm25"] for c in candidates), default=0.0)
+    for c in candidates:
+        c.features["bm25_rel"] = c.features["bm25"] / best_bm25 if best_bm25 > 0 else 0.0
+
+
+def similarity(candidates: list[Candidate]) -> None:
+    """The semantic features, from each candidate's `semantic` (its cosine with the question;
+    0 without the extra). Apart from `compute` so that the engine can weigh the lexical
+    evidence while the question is still being embedded, and add these once it is."""
+    best = max((c.semantic for c in candidates), default=0.0)
     by_story: dict[int, float] = {}
     for c in candidates:
         key = c.row["article_id"]
         by_story[key] = max(by_story.get(key, -1.0), c.semantic)
     best_story = max(by_story.values(), default=0.0)
     for c in candidates:
+        c.features["semantic"] = c.semantic
+        c.features["semantic_rel"] = c.semantic - best
         c.features["story_semantic_rel"] = by_story[c.row["article_id"]] - best_story
-    best_bm25 = max((c.features["bm25"] for c in candidates), default=0.0)
-    for c in candidates:
-        c.features["bm25_rel"] = c.features["bm25"] / best_bm25 if best_bm25 > 0 else 0.0
 
 
 def _own_features(
@@ -222,14 +232,10 @@ def _own_features(
     if c.near:
         near_exact, near_alt = coverage(question, c.near - terms, related=related)
         f["cover_near"] = near_exact + near_alt
-    known = [t for t in question.terms if t.confidence > 0]
     if question.terms:
         f["cover_count"] = sum(1 for t in question.terms if t.stem in terms or not terms.isdisjoint(t.alternatives)) / len(question.terms)
-    if len(known) >= 2:
-        focus = max((t for t in known if not t.speaker), key=lambda t: t.weight, default=known[0])
-        f["focus"] = float(focus.stem in terms or not terms.isdisjoint(focus.alternatives))
-    else:
-        f["focus"] = 1.0
+    focus = question.focus
+    f["focus"] = 1.0 if focus is None else float(focus.stem in terms or not terms.isdisjoint(focus.alternatives))
     f["bm25"] = bm25(question, terms_list, vocabulary, average_length) / max(question.total, 1e-9)
     f["proximity"] = proximity(question, terms_list)
     f["bigram"] = bigrams(question, terms_list)
@@ -243,7 +249,6 @@ def _own_features(
             same = story.date.startswith(question.year) or question.year in terms
             f["year_fit"], f["year_miss"] = float(same), float(not same)
             f["year_other"] = float(bool(years) and question.year not in years)
-    f["semantic"] = c.semantic
     text = c.row.get("text") or ""
     _answer_type(question, c, terms, text, f)
     return f
