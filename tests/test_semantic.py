@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from knowledge import semantic
+from knowledge import features, semantic
 from knowledge.store import Store
 from tests.conftest import need
 
@@ -410,3 +410,20 @@ def test_an_empty_setting_means_the_default(monkeypatch):
     monkeypatch.setenv("STRIKEBOT_EMBED_MODEL", "")
     assert semantic.setting_value(None) == MODEL
     assert not semantic.is_disabled(None)
+
+
+def test_the_features_fitted_on_hold_the_similarities(tmp_path, encoder):
+    """`strikebot fit` computes the features with a ranker not fitted yet: it must take the
+    encoder, or the semantic model would be fitted on similarities that are all zero."""
+    from knowledge import fit
+    from knowledge.answer import Engine
+    from knowledge.evaluate import Item
+    from knowledge.ranker import Ranker
+
+    store = _kb(tmp_path)
+    semantic.embed_pending(store, encoder)
+    engine = Engine(store, ranker=Ranker.untrained(), encoder=encoder)
+    item = Item(id="t1", question="Who walked off the job?", expect=("x",), source=("strike.md",))
+    (example,) = fit.examples(engine, [item])
+    column = features.FEATURES.index("semantic")
+    assert example.rows and all(row[column] != 0.0 for row in example.rows)
