@@ -15,9 +15,9 @@ from knowledge.search import Question
 from knowledge.store import Store
 from knowledge.text import content_stems
 
-SHORTLIST = 60  # sentences sharing the question's words
-TOP_STORIES = 3  # stories whose every sentence is a candidate
-STORY_SENTENCES = 40  # at most this many sentences of each
+SHORTLIST = 30  # sentences sharing the question's words
+TOP_STORIES = 2  # stories whose every sentence is a candidate
+STORY_SENTENCES = 30  # at most this many sentences of each
 STORY_CACHE = 20_000  # stories whose words are kept in memory
 
 
