@@ -10,7 +10,7 @@ alone: `ranker.Ranker` weighs them with weights fitted on real questions.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -55,6 +55,7 @@ FEATURES: tuple[str, ...] = (
     "semantic_rel",  # semantic minus the best among the candidates
     "story_semantic_rel",  # the story's best semantic minus the best of any story
 )
+SIMILARITY_FEATURES = ("semantic", "semantic_rel", "story_semantic_rel")  # the three the semantic extra adds
 
 _PLACE_RE = re.compile(r"\b(?:at|in|outside|inside|near|across|on)\s+(?:the\s+)?(?:[A-Z][\w.&'-]*|\w+\s+(?:hall|headquarters|office|building|plant|port|site|lot|street))")
 _CAUSAL_RE = re.compile(r"\b(?:because|reason|since|so that|in order to|due to|why|cause|aim|designed to|over|amid|after|demand|seek)\b", re.IGNORECASE)
@@ -208,16 +209,20 @@ def similarity(candidates: list[Candidate]) -> None:
     """The semantic features, from each candidate's `semantic` (its cosine with the question;
     0 without the extra). Apart from `compute` so that the engine can weigh the lexical
     evidence while the question is still being embedded, and add these once it is."""
-    best = max((c.semantic for c in candidates), default=0.0)
-    by_story: dict[int, float] = {}
-    for c in candidates:
-        key = c.row["article_id"]
-        by_story[key] = max(by_story.get(key, -1.0), c.semantic)
+    found = similarity_features([c.semantic for c in candidates], [c.row["article_id"] for c in candidates])
+    for c, values in zip(candidates, found, strict=True):
+        c.features.update(zip(SIMILARITY_FEATURES, values, strict=True))
+
+
+def similarity_features(similarities: Sequence[float], stories: Sequence[Hashable]) -> list[tuple[float, float, float]]:
+    """For each candidate, from its similarity and its story: the similarity, less the best
+    of any candidate, and its story's best less the best of any story (SIMILARITY_FEATURES)."""
+    best = max(similarities, default=0.0)
+    by_story: dict[Hashable, float] = {}
+    for story, value in zip(stories, similarities, strict=True):
+        by_story[story] = max(by_story.get(story, -1.0), value)
     best_story = max(by_story.values(), default=0.0)
-    for c in candidates:
-        c.features["semantic"] = c.semantic
-        c.features["semantic_rel"] = c.semantic - best
-        c.features["story_semantic_rel"] = by_story[c.row["article_id"]] - best_story
+    return [(value, value - best, by_story[story] - best_story) for story, value in zip(stories, similarities, strict=True)]
 
 
 def _own_features(

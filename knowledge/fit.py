@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING
 from knowledge.answer import Engine
 from knowledge.evaluate import Item, file_names, holds_expected
 from knowledge.evaluate import resolve as _resolve
-from knowledge.features import FEATURES, Candidate, vector
+from knowledge.features import FEATURES, SIMILARITY_FEATURES, Candidate, similarity_features, vector
 from knowledge.ranker import CONFIDENCE_FEATURES, Model, Ranker, standing
 from knowledge.search import analyse
 from knowledge.semantic import embed_text
@@ -45,7 +45,6 @@ if TYPE_CHECKING:
 
 C_GRID = (0.01, 0.03, 0.1, 0.3, 1.0)
 FOLDS = 5
-SEMANTIC_FEATURES = frozenset({"semantic", "semantic_rel", "story_semantic_rel"})
 
 
 @dataclass
@@ -213,15 +212,10 @@ def _fit_model(train: list[Example], columns: list[int], target: float, report: 
 
 def _set_similarities(ex: Example, similarities: list[float]) -> None:
     """Put an encoder's similarities in an example's rows, with the features relative to them."""
-    col = {name: FEATURES.index(name) for name in SEMANTIC_FEATURES}
-    best_story: dict[str, float] = {}
-    for article, value in zip(ex.articles, similarities, strict=True):
-        best_story[article] = max(best_story.get(article, -1.0), value)
-    top, top_story = max(similarities, default=0.0), max(best_story.values(), default=0.0)
-    for row, article, value in zip(ex.rows, ex.articles, similarities, strict=True):
-        row[col["semantic"]] = value
-        row[col["semantic_rel"]] = value - top
-        row[col["story_semantic_rel"]] = best_story[article] - top_story
+    columns = [FEATURES.index(name) for name in SIMILARITY_FEATURES]
+    for row, values in zip(ex.rows, similarity_features(similarities, ex.articles), strict=True):
+        for column, value in zip(columns, values, strict=True):
+            row[column] = value
 
 
 def tune_encoder(engine: Engine, train: list[Example], out: Path, report: list[str]) -> Tuning:
@@ -258,7 +252,7 @@ def fit(engine: Engine, train_items: list[Item], target: float = 0.05, tuning_ou
         report.append("encoder:")
         tuning = tune_encoder(engine, train, tuning_out, report)
     models = {}
-    variants = [("lexical", [i for i, name in enumerate(FEATURES) if name not in SEMANTIC_FEATURES])]
+    variants = [("lexical", [i for i, name in enumerate(FEATURES) if name not in SIMILARITY_FEATURES])]
     if engine.encoder is not None:
         variants.append(("semantic", list(range(len(FEATURES)))))
     for name, columns in variants:

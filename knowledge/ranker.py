@@ -128,8 +128,10 @@ class Ranker:
     def untrained(cls) -> Ranker:
         """Equal weights and a middling threshold: for computing features before a fit. It
         takes any encoder, so that the features it computes hold the similarities too."""
-        blank = Model(weights={}, bias=0.0, confidence_weights={}, confidence_bias=0.0, threshold=0.5)
-        return cls({"lexical": blank, "semantic": blank})
+        def blank() -> Model:
+            return Model(weights={}, bias=0.0, confidence_weights={}, confidence_bias=0.0, threshold=0.5)
+
+        return cls({"lexical": blank(), "semantic": blank()})
 
     def save(self, path: Path = MODEL_PATH) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -50,6 +50,21 @@ def test_bm25_and_proximity_prefer_the_sentence_holding_the_words_together():
     assert features.proximity(question, close) > features.proximity(question, far)
 
 
+def test_the_focus_is_the_rarest_known_word_not_the_speakers():
+    vocab = vocabulary(*SENTENCES)
+    question = analyse("What did the union president say about the raise?", vocab)
+    assert question.focus is not None and question.focus.stem == "rais"  # rarer than "union", and not the speaker's
+    assert not question.focus.speaker
+    assert analyse("raise?", vocab).focus is None  # one known word: nothing to single out
+    assert analyse("zzyzx qwxv raise", vocab).focus is None  # the others are unknown
+
+
+def test_similarity_features_are_relative_to_the_best_candidate_and_story():
+    found = features.similarity_features([0.5, 0.2, 0.4], ["a", "a", "b"])
+    assert found == [(0.5, 0.0, 0.0), (0.2, pytest.approx(-0.3), 0.0), (0.4, pytest.approx(-0.1), pytest.approx(-0.1))]
+    assert features.similarity_features([], []) == []
+
+
 def test_every_feature_is_computed_for_every_candidate(engine):
     ranked = engine.rank("What percentage of members voted to authorize a strike?")
     assert ranked

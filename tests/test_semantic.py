@@ -427,3 +427,11 @@ def test_the_features_fitted_on_hold_the_similarities(tmp_path, encoder):
     (example,) = fit.examples(engine, [item])
     column = features.FEATURES.index("semantic")
     assert example.rows and all(row[column] != 0.0 for row in example.rows)
+    # the engine's candidates carry the cosines the store computes, and the features relative to them
+    ranked = engine.rank(item.question)
+    question = encoder.encode([item.question])[0]
+    stored = store.similarities(encoder.name, [c.row["id"] for c in ranked], question)
+    assert [c.features["semantic"] for c in ranked] == pytest.approx([stored[c.row["id"]] for c in ranked], abs=1e-6)
+    assert max(c.features["semantic_rel"] for c in ranked) == pytest.approx(0.0)
+    assert max(c.features["story_semantic_rel"] for c in ranked) == pytest.approx(0.0)
+    assert min(c.features["semantic_rel"] for c in ranked) < 0.0
