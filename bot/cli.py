@@ -10,6 +10,7 @@ import shutil
 import sqlite3
 import sys
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -89,11 +90,17 @@ def cmd_ask(args: argparse.Namespace) -> int:
     if not args.json and not args.question:
         print("Ask a question, e.g.: strikebot ask \"What did the WGA president say about a strike?\"", file=sys.stderr)
         return 2
-    with open_store(args) as store:
-        encoder = _encoder()
+    with open_store(args) as store, ThreadPoolExecutor(max_workers=1, thread_name_prefix="load-encoder") as pool:
+        # The model loads (mostly outside the GIL) while the engine reads the articles and
+        # their vocabulary: the two largest costs of a one-off `ask` overlap.
+        loading = pool.submit(_encoder)
+        engine = Engine(store)
+        engine.vocabulary  # noqa: B018 (read now, while the model loads)
+        encoder = loading.result()
         if encoder is not None:
             _embed_a_few(store, encoder)
-        return _ask(args, Engine(store, encoder=encoder))
+            engine.encoder = encoder
+        return _ask(args, engine)
 
 
 ASK_EMBEDS = 512  # sentences `ask` embeds before answering (the bundled articles, a new article or two)
