@@ -38,7 +38,6 @@ from knowledge.evaluate import resolve as _resolve
 from knowledge.features import FEATURES, SIMILARITY_FEATURES, Candidate, similarity_features, vector
 from knowledge.ranker import CONFIDENCE_FEATURES, Model, Ranker, standing
 from knowledge.search import analyse
-from knowledge.semantic import embed_text
 
 if TYPE_CHECKING:
     from knowledge.semantic import Tuning
@@ -63,10 +62,11 @@ def examples(engine: Engine, items: list[Item]) -> list[Example]:
     out = []
     for item in items:
         ranked = engine.rank(item.question)
+        texts = engine.store.embed_texts([c.row["id"] for c in ranked])
         out.append(Example(
             item, [vector(c.features) for c in ranked], [int(item.answerable and _right(engine, item, c)) for c in ranked],
             [_file_name(engine, c) for c in ranked], analyse(item.question, engine.vocabulary).known,
-            [embed_text(c.row.get("title"), c.row["text"]) for c in ranked],
+            [texts[c.row["id"]] for c in ranked],
         ))
     return out
 

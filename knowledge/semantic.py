@@ -601,12 +601,6 @@ def default_tuning(source: ModelSource) -> Tuning | None:
     return found[1]
 
 
-def embed_text(title: str | None, sentence: str) -> str:
-    """What is embedded for a sentence: "<headline>. <sentence>" (as the store selects it)."""
-    title = (title or "").strip()
-    return f"{title.rstrip('.')}. {sentence}" if title else sentence
-
-
 class VectorStore(Protocol):
     """What embed_pending needs from the store."""
 

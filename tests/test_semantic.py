@@ -264,6 +264,7 @@ def test_vectors_are_stored_and_read_back_from_the_file(tmp_path, np):
     pending = store.pending_vector_sentences("m", 100)
     assert len(pending) == store.sentence_count() == 4
     assert pending[0][1].startswith("Riverside librarians stop work. Librarians at the Riverside branch")
+    assert store.embed_texts([i for i, _ in pending]) == dict(pending)  # what `fit` tunes on is what is embedded
     rng = np.random.default_rng(7)
     vectors = rng.normal(size=(4, 384)).astype(np.float32)
     vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)

@@ -25,6 +25,10 @@ if TYPE_CHECKING:
 
 # What is embedded for a sentence: its story's headline, then the sentence ("<title>. <sentence>").
 _EMBED_TEXT = "case when trim(coalesce(a.title, '')) = '' then s.text else rtrim(trim(a.title), '.') || '. ' || s.text end"
+# Those texts for given sentences (their ids as a JSON list).
+_EMBED_TEXTS_OF = (
+    f"select s.id, {_EMBED_TEXT} from sentences s join articles a on a.id = s.article_id where s.id in (select value from json_each(?))"
+)
 
 
 def pack_vector(vector: np.ndarray) -> bytes:
@@ -78,13 +82,7 @@ class VectorsMixin(StoreBase):
             return 0
         with self._write("vectors") as db:
             ids = [int(sentence_id) for sentence_id, _ in rows]
-            current = dict(
-                db.execute(
-                    f"select s.id, {_EMBED_TEXT} from sentences s join articles a on a.id = s.article_id "
-                    "where s.id in (select value from json_each(?))",
-                    [json.dumps(ids)],
-                ).fetchall()
-            )
+            current = dict(db.execute(_EMBED_TEXTS_OF, [json.dumps(ids)]).fetchall())
             keep = [
                 (sentence_id, model, pack_vector(vector))
                 for i, (sentence_id, vector) in enumerate(rows)
@@ -92,6 +90,12 @@ class VectorsMixin(StoreBase):
             ]
             db.conn.executemany("insert or replace into sentence_vectors (sentence_id, model, vector) values (?, ?, ?)", keep)
         return len(keep)
+
+    def embed_texts(self, sentence_ids: Sequence[int]) -> dict[int, str]:
+        """What is embedded for each of these sentences ("<title>. <sentence>"), as `pending_vector_sentences` gives it."""
+        if not sentence_ids:
+            return {}
+        return {int(i): str(text) for i, text in self._values(_EMBED_TEXTS_OF, [json.dumps([int(i) for i in sentence_ids])])}
 
     def _vector_rows(self, model: str, sentence_ids: Sequence[int]) -> list[tuple[int, bytes]]:
         """(sentence id, stored vector) for those of these sentences that have one from `model`, in one query."""
