@@ -51,7 +51,7 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -241,6 +241,11 @@ def check_tuning(tuning: Tuning, base_sha256: str) -> dict[str, np.ndarray]:
     return changes
 
 
+def weight_prefix(weights: Mapping[str, Any]) -> str:
+    """What the model's weight names start with: "bert." in a BertModel-for-something file, nothing in a bare BertModel's."""
+    return "bert." if "bert.embeddings.word_embeddings.weight" in weights else ""
+
+
 def apply_tuning(weights: dict[str, np.ndarray], changes: dict[str, np.ndarray], origin: Path) -> None:
     """Add a tuning's changes (`check_tuning`, read from `origin`) to the model's weights
     (in place). Raises ModelError.
@@ -250,7 +255,7 @@ def apply_tuning(weights: dict[str, np.ndarray], changes: dict[str, np.ndarray],
     the row); vectors (biases, layer norms) as float32."""
     import numpy as np
 
-    prefix = "bert." if "bert.embeddings.word_embeddings.weight" in weights else ""
+    prefix = weight_prefix(weights)
     for key, value in changes.items():
         if key.endswith(".scale"):
             continue
@@ -456,7 +461,7 @@ class _Weights:
         weights = dict(load_safetensors(data))
         if tuning is not None:
             apply_tuning(weights, *tuning)
-        prefix = "bert." if "bert.embeddings.word_embeddings.weight" in weights else ""
+        prefix = weight_prefix(weights)
 
         def w(key: str) -> np.ndarray:
             return np.ascontiguousarray(weights[prefix + key], dtype=np.float32)

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from knowledge.semantic import TUNING_FORMAT, ModelSource, Tuning
+from knowledge.semantic import TUNING_FORMAT, ModelSource, Tuning, weight_prefix
 
 TUNED_LAYERS = 3  # of the model's 6
 LEARNING_RATE = 5e-5
@@ -111,7 +111,7 @@ class Tuner:
         from safetensors.numpy import load_file, save_file
 
         base = load_file(str(self.source.folder / "model.safetensors"))
-        prefix = "bert." if "bert.embeddings.word_embeddings.weight" in base else ""
+        prefix = weight_prefix(base)
         out: dict[str, np.ndarray] = {}
         for name, parameter in self.model[0].auto_model.named_parameters():
             if not parameter.requires_grad:
