@@ -31,6 +31,9 @@ _EMBED_TEXTS_OF = (
 )
 
 
+SCALE_BYTES = 4  # a stored vector starts with its scale, one float32; its int8 values follow
+
+
 def pack_vector(vector: np.ndarray) -> bytes:
     """A float vector as int8 with its scale (float32) in front."""
     import numpy as np
@@ -47,7 +50,7 @@ def unpack_vector(blob: bytes) -> np.ndarray:
     import numpy as np
 
     scale = np.frombuffer(blob, dtype=np.float32, count=1)[0]
-    vector = np.frombuffer(blob, dtype=np.int8, offset=4).astype(np.float32) * scale
+    vector = np.frombuffer(blob, dtype=np.int8, offset=SCALE_BYTES).astype(np.float32) * scale
     norm = float(np.linalg.norm(vector))
     return vector / norm if norm > 0 else vector
 
@@ -123,7 +126,7 @@ class VectorsMixin(StoreBase):
         width = len(rows[0][1])
         if any(len(blob) != width for _, blob in rows):  # not one shape: read them one by one
             return {int(i): float(unpack_vector(blob) @ query) for i, blob in rows}
-        matrix = np.frombuffer(b"".join(blob for _, blob in rows), dtype=np.int8).reshape(len(rows), width)[:, 4:].astype(np.float32)
+        matrix = np.frombuffer(b"".join(blob for _, blob in rows), dtype=np.int8).reshape(len(rows), width)[:, SCALE_BYTES:].astype(np.float32)
         norms = np.linalg.norm(matrix, axis=1)
         cosines = (matrix @ np.asarray(query, dtype=np.float32)) / np.where(norms > 0, norms, 1.0)
         return {int(i): float(c) for (i, _), c in zip(rows, cosines, strict=True)}
