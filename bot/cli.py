@@ -16,9 +16,9 @@ from pathlib import Path
 from typing import Any
 
 from bot.config import ConfigError, Settings, load_settings
-from knowledge.answer import Engine, QuestionError, answer_json
-from knowledge.ingest import ArticleError, article_files
-from knowledge.ranker import MODEL_PATH, TUNING_FILE, Ranker
+from knowledge.engine.answer import Engine, QuestionError, answer_json
+from knowledge.engine.ranker import MODEL_PATH, TUNING_FILE, Ranker
+from knowledge.reading.ingest import ArticleError, article_files
 from knowledge.store import PROJECT_ROOT, FactError, Store
 
 log = logging.getLogger(__name__)
@@ -35,10 +35,11 @@ class CommandError(Exception):
 def _encoder(*, tuned: bool = True) -> Any:
     """The sentence encoder when the semantic extra is installed and on, else None (lexical only).
     `tuned`: with the tuning the fitted weights name (see `strikebot fit --tune-encoder`)."""
-    from knowledge import semantic
+    from knowledge import pipeline
+    from knowledge.semantic import encoder as semantic
 
     try:
-        return semantic.load_encoder(None, tuning=tuned)
+        return pipeline.load_encoder(None, tuned=tuned)
     except semantic.ModelError as error:
         print(f"embeddings: {error}; answering with lexical matching only", file=sys.stderr)
         return None
@@ -111,7 +112,7 @@ def _embed_a_few(store: Store, encoder: Any) -> None:
     sentences without a vector, when they are few (a fresh knowledge base holding the
     bundled articles, say). More than that, and `ask` answers at once, lexically, until
     `strikebot embed` has run."""
-    from knowledge import semantic
+    from knowledge.semantic import encoder as semantic
 
     try:
         missing = store.sentence_count() - store.vector_count(encoder.name)  # two counts: cheap at any size
@@ -185,7 +186,7 @@ def _embed(store: Store, model: str | None, *, quiet_when_off: bool = False) -> 
     """Embed the sentences that have no vector yet; prints the count and the rate."""
     import time
 
-    from knowledge import semantic
+    from knowledge.semantic import encoder as semantic
 
     try:
         encoder = semantic.load_encoder(model)
@@ -212,8 +213,8 @@ def cmd_embed(args: argparse.Namespace) -> int:
 
 def ingest_links(store: Store, links: list[str], overrides: dict[str, str]) -> int:
     """Stories by their links (see knowledge.web for what is refused); the number that failed."""
-    from knowledge.feeds import ingest_link
-    from knowledge.web import Policy
+    from knowledge.web.feeds import ingest_link
+    from knowledge.web.fetch import Policy
 
     policy = Policy.from_env()
     failed = 0
@@ -235,8 +236,8 @@ def cmd_feeds(args: argparse.Namespace) -> int:
     """Feeds the command line follows (its articles serve every server, like `ingest`)."""
     import datetime as dt
 
-    from knowledge import feeds
-    from knowledge.web import Policy
+    from knowledge.web import feeds
+    from knowledge.web.fetch import Policy
 
     store = Store(db_path(args, args.settings))
     if args.action == "add":
@@ -356,7 +357,8 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def _eval_engine(args: argparse.Namespace, ranker: Ranker | None = None, *, tuned: bool = True) -> tuple[Engine, object]:
-    from knowledge import evaluate, semantic
+    from knowledge.semantic import encoder as semantic
+    from knowledge.training import evaluate
 
     store, folder = evaluate.temporary_store(args.articles)
     encoder = _encoder(tuned=tuned)
@@ -366,7 +368,7 @@ def _eval_engine(args: argparse.Namespace, ranker: Ranker | None = None, *, tune
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    from knowledge import evaluate
+    from knowledge.training import evaluate
 
     try:
         items = evaluate.load_items(args.questions)
@@ -388,7 +390,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
 
 def cmd_fit(args: argparse.Namespace) -> int:
-    from knowledge import evaluate, fit
+    from knowledge.training import evaluate, fit
 
     try:
         items = evaluate.load_items(args.questions)
@@ -427,7 +429,7 @@ def cmd_fit(args: argparse.Namespace) -> int:
     engine.ranker = ranker
     found = ranker.tuning(args.out.parent)
     if found is not None:  # answer the held-out questions as the bot will: with the tuned encoder
-        from knowledge import semantic
+        from knowledge.semantic import encoder as semantic
 
         try:
             engine.encoder = semantic.load_encoder(None, tuning=found[1])

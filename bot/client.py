@@ -21,14 +21,17 @@ from discord.ext import commands
 
 from bot.checks import Cooldowns
 from bot.config import Settings, load_settings
-from knowledge import semantic
-from knowledge.answer import Engine
+from bot.errors import Busy
+from bot.render import error_message
+from knowledge import pipeline
+from knowledge.engine.answer import Engine
 from knowledge.models import GuildSettings
+from knowledge.semantic import encoder as semantic
 from knowledge.store import Store
-from knowledge.web import Policy
+from knowledge.web.fetch import Policy
 
 if TYPE_CHECKING:
-    from knowledge.semantic import BertEncoder
+    from knowledge.semantic.encoder import BertEncoder
 
 log = logging.getLogger(__name__)
 # The bot never joins voice; do not warn at every start that voice libraries are missing.
@@ -40,10 +43,6 @@ EXTENSIONS = (
 )
 WEB_WORKERS = 3  # fetches from the web at once (stories by link, feed polls), in threads of their own
 T = TypeVar("T")
-
-
-class Busy(RuntimeError):
-    """Too much work queued: the member is asked to try again."""
 
 
 class StrikeBot(commands.AutoShardedBot):
@@ -125,7 +124,7 @@ class StrikeBot(commands.AutoShardedBot):
     async def start_semantic(self) -> None:
         """Load the encoder off the event loop, say which way the bot answers, and embed what is pending."""
         try:
-            self.encoder = await asyncio.to_thread(semantic.load_encoder, None)
+            self.encoder = await asyncio.to_thread(pipeline.load_encoder, None)
         except semantic.ModelError:
             log.exception("the sentence-embedding model is misconfigured; answering lexically")
             self.encoder = None
@@ -212,8 +211,6 @@ class StrikeBot(commands.AutoShardedBot):
 
     async def on_tree_error(self, interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
         """The last line: errors no cog handled are logged and answered politely."""
-        from bot.render import error_message
-
         original = getattr(error, "original", error)
         message, expected = error_message(original)
         if not expected:

@@ -8,9 +8,11 @@ from typing import Any
 import discord
 from discord import app_commands
 
-from knowledge.answer import QuestionError
-from knowledge.ingest import ArticleError
+from bot.checks import NotAdministrator
+from bot.errors import Busy, UserError
+from knowledge.engine.answer import QuestionError
 from knowledge.models import Answer, Fact, FactChange, GuildSettings
+from knowledge.reading.ingest import ArticleError
 from knowledge.store import FactError, NotFoundError
 
 COLOURS = {"quote": 0x5865F2, "figure": 0x57F287, "fact": 0xFEE75C, None: 0x99AAB5}
@@ -20,10 +22,6 @@ LIMITS = {"title": 256, "description": 4096, "field": 1024, "footer": 2048, "con
 def clip(text: str, limit: int) -> str:
     text = text.strip()
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "\u2026"
-
-
-class UserError(app_commands.AppCommandError):
-    """A refusal the member can act on; its message is shown as it is."""
 
 
 def quiet(text: str) -> str:
@@ -104,9 +102,6 @@ def history_lines(changes: list[FactChange]) -> str:
 
 def error_message(error: BaseException) -> tuple[str, bool]:
     """A short, polite explanation, and whether the error was an expected one."""
-    from bot.checks import NotAdministrator
-    from bot.client import Busy
-
     if isinstance(error, Busy):
         return str(error), True
     if isinstance(error, app_commands.CommandOnCooldown):

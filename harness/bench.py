@@ -100,10 +100,11 @@ def embedding(sample: int, backend: str | None = None) -> dict[str, Any]:
     (as `embed_pending` does it, "<headline>. <sentence>"), and the time to embed one question,
     with `backend` (None: the setting, `auto` unless set)."""
     from harness import synthetic
-    from knowledge import semantic
+    from knowledge import pipeline
+    from knowledge.semantic import encoder as semantic
 
     try:
-        encoder = semantic.load_encoder(None, backend=backend)
+        encoder = pipeline.load_encoder(None, backend=backend)
     except semantic.ModelError as error:
         return {"available": False, "reason": str(error)}
     if encoder is None:
@@ -153,9 +154,10 @@ def peak_rss_mb() -> float:
 
 def embed_all(db: Path) -> dict[str, float]:
     """Every sentence's vector, as the bot's background embedding would leave them (`--semantic`)."""
-    from knowledge import semantic
+    from knowledge import pipeline
+    from knowledge.semantic import encoder as semantic
 
-    encoder = semantic.load_encoder(None)
+    encoder = pipeline.load_encoder(None)
     if encoder is None:
         raise SystemExit(f"--semantic: no encoder ({semantic.unavailable_reason(None)})")
     started = time.perf_counter()
@@ -169,14 +171,14 @@ def measure(db: Path, naive_limit: int, semantic_on: bool = False) -> dict[str, 
     With `semantic_on`, questions are answered with the encoder, as the bot does with the extra."""
     from rapidfuzz import fuzz, process, utils
 
-    from knowledge.answer import Engine
+    from knowledge.engine.answer import Engine
 
     started = time.perf_counter()
     encoder = None
     if semantic_on:
-        from knowledge import semantic
+        from knowledge import pipeline
 
-        encoder = semantic.load_encoder(None)
+        encoder = pipeline.load_encoder(None)
     engine = Engine(Store(db, bundled=False), encoder=encoder)
     engine.ask("How many ballots were cast?")
     first_answer_s = time.perf_counter() - started

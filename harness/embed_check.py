@@ -86,7 +86,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--synthetic", type=int, default=150)
     args = parser.parse_args(argv)
     os.environ.setdefault("OMP_NUM_THREADS", "1")
-    from knowledge import semantic
+    from knowledge.semantic import encoder as semantic
 
     source = semantic.locate(None)
     reference = semantic.BertEncoder(source, backend="numpy")

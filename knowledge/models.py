@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from pathlib import Path
 
 SOURCE_TYPES = ("union statement", "employer statement", "press report", "member report", "other")
 
@@ -164,3 +165,12 @@ class GuildSettings:
     guild_id: int
     mod_role_id: int | None = None  # members with this role moderate, besides Manage Messages
     answer_channels: frozenset[int] = frozenset()  # channels where any question ending in "?" is answered
+
+
+@dataclass(frozen=True)
+class Tuning:
+    """Changes to the sentence encoder's top layers (`knowledge.training.tune`), and the
+    sha256 its file must have. The fitted weights name one; the encoder applies it."""
+
+    path: Path
+    sha256: str

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from knowledge.answer import Engine
+from knowledge.engine.answer import Engine
 from knowledge.store import Store
 
 DATA = Path(__file__).parent / "data"
@@ -76,7 +76,7 @@ def web():
 @pytest.fixture
 def local_policy():
     """Fetching allowed to reach 127.0.0.1 (STRIKEBOT_ALLOW_PRIVATE_URLS=1), with short limits for quick tests."""
-    from knowledge.web import Policy
+    from knowledge.web.fetch import Policy
 
     return Policy(allow_private=True, timeout=1.0, deadline=3.0, max_bytes=200_000)
 

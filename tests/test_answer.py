@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from knowledge.answer import Engine, QuestionError
+from knowledge.engine.answer import Engine, QuestionError
 from tests.conftest import DATA
 
 
@@ -105,12 +105,12 @@ def test_a_newer_fact_replaces_the_old_and_says_so(store):
 
 
 def test_reading_the_vocabulary_on_demand_gives_the_same_answers(store, monkeypatch):
-    import knowledge.answer
+    import knowledge.engine.answer
 
     questions = ["wat did the network exec say abt a work stopage", "How many ballots were cast?", "Who won the Super Bowl?",
                  "What did Verone say about the vote?"]
     in_memory = [Engine(store).ask(q).text for q in questions]
-    monkeypatch.setattr(knowledge.answer, "LARGE_CORPUS", 0)
+    monkeypatch.setattr(knowledge.engine.answer, "LARGE_CORPUS", 0)
     assert [Engine(store).ask(q).text for q in questions] == in_memory
 
 
@@ -193,7 +193,7 @@ def test_who_holds_a_role_needs_a_sentence_with_that_role(store):
 
 
 def test_between_equally_close_corrections_the_commoner_word_wins():
-    from knowledge.search import Vocabulary
+    from knowledge.engine.analysis import Vocabulary
 
     vocabulary = Vocabulary({"castell": 12, "castelo": 1, "strike": 40}, 100)
     assert vocabulary.correct("castel")[0] == "castell"
@@ -267,7 +267,7 @@ def test_when_does_it_expire_finds_runs_out(store):
 
 
 def test_a_quote_loses_the_comma_that_led_into_its_attribution():
-    from knowledge.answer import _tidy_quote
+    from knowledge.engine.answer import _tidy_quote
 
     assert _tidy_quote("\u201cWe are close,\u201d") == "\u201cWe are close\u201d"
     assert _tidy_quote("\u201cThe word is \u2018rollback,\u2019 \u201d") == "\u201cThe word is \u2018rollback\u2019\u201d"

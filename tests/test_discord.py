@@ -9,7 +9,7 @@ import discord
 import pytest
 from discord import app_commands
 
-from knowledge.ingest import ArticleError
+from knowledge.reading.ingest import ArticleError
 from tests.conftest import DATA
 
 MEMBER_COMMANDS = {"ask", "help"}

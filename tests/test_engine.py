@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from knowledge import features
-from knowledge.answer import Engine
-from knowledge.ranker import MODEL_PATH, Model, ModelError, Ranker, standing
-from knowledge.search import Vocabulary, analyse
-from knowledge.text import content_stems
+from knowledge.engine import features
+from knowledge.engine.analysis import Vocabulary, analyse
+from knowledge.engine.answer import Engine
+from knowledge.engine.ranker import MODEL_PATH, Model, ModelError, Ranker, standing
+from knowledge.reading.text import content_stems
 
 ROOT = Path(__file__).resolve().parent.parent
 ENGINE_DATA = Path(__file__).parent / "data" / "engine"

@@ -1,6 +1,6 @@
 import pytest
 
-from knowledge.figures import find_figures
+from knowledge.reading.figures import find_figures
 
 
 @pytest.mark.parametrize(
@@ -92,10 +92,10 @@ def test_a_spelled_ordinal_day_is_a_figure():
 
 def test_trying_only_where_a_figure_can_begin_finds_the_same_figures():
     from harness import synthetic
-    from knowledge.figures import _FIGURE_RE, figure_matches
-    from knowledge.ingest import split_header
+    from knowledge.reading.figures import _FIGURE_RE, figure_matches
+    from knowledge.reading.ingest import split_header
+    from knowledge.reading.text import paragraphs, sentences
     from knowledge.store import BUNDLED_ARTICLES
-    from knowledge.text import paragraphs, sentences
 
     texts = [path.read_text() for path in BUNDLED_ARTICLES.glob("*.md")] + [text for _, text in synthetic.articles(1000)]
     lines = [s.text for text in texts for p in paragraphs(split_header(text)[1]) for s in sentences(p)]

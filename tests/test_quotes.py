@@ -1,7 +1,7 @@
 import pytest
 
-from knowledge.quotes import find_quotes
-from knowledge.text import paragraphs, sentences
+from knowledge.reading.quotes import find_quotes
+from knowledge.reading.text import paragraphs, sentences
 
 STORY = """\
 Union president Dana Whitfield told members the offer fell short.

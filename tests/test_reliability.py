@@ -20,8 +20,8 @@ from hypothesis import strategies as st
 from bot.client import Busy, create_bot
 from bot.config import Settings
 from harness import synthetic
-from knowledge.answer import Engine, QuestionError
-from knowledge.ingest import ArticleError
+from knowledge.engine.answer import Engine, QuestionError
+from knowledge.reading.ingest import ArticleError
 from knowledge.store import FactError, Store
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -170,7 +170,7 @@ def test_hostile_facts_are_saved_whole_or_refused_whole(store, text, source):
 def test_broken_articles_are_refused_without_a_partial_write(store, data):
     articles, sentences = store.db["articles"].count, store.db["sentences"].count
     try:
-        store.ingest_text(__import__("knowledge.ingest", fromlist=["read_text"]).read_text(data, "upload.txt"), "upload.txt", guild_id=4)
+        store.ingest_text(__import__("knowledge.reading.ingest", fromlist=["read_text"]).read_text(data, "upload.txt"), "upload.txt", guild_id=4)
     except ArticleError as error:
         assert str(error)
         assert (store.db["articles"].count, store.db["sentences"].count) == (articles, sentences)
@@ -178,7 +178,7 @@ def test_broken_articles_are_refused_without_a_partial_write(store, data):
 
 def test_a_huge_article_is_refused_politely(store):
     with pytest.raises(ArticleError, match="limit"):
-        __import__("knowledge.ingest", fromlist=["read_text"]).read_text(b"word " * 2_200_000, "huge.txt")
+        __import__("knowledge.reading.ingest", fromlist=["read_text"]).read_text(b"word " * 2_200_000, "huge.txt")
 
 
 async def test_a_burst_over_real_http_and_websocket_is_answered_in_full():

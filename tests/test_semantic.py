@@ -15,7 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from knowledge import features, semantic
+from knowledge.engine import features
+from knowledge.semantic import encoder as semantic
 from knowledge.store import Store
 from tests.conftest import need
 
@@ -103,7 +104,7 @@ def numpy_encoder() -> semantic.BertEncoder:
 
 
 def _need_onnx() -> None:
-    from knowledge import semantic_onnx
+    from knowledge.semantic import onnx as semantic_onnx
 
     missing = semantic_onnx.runtime_missing()
     need(f"{', '.join(missing)} not installed" if missing else None)
@@ -129,7 +130,7 @@ def test_without_onnxruntime_it_embeds_with_numpy(monkeypatch, caplog, numpy_enc
     # As if neither were installed: find_spec says None and import fails.
     monkeypatch.setitem(sys.modules, "onnxruntime", None)
     monkeypatch.setitem(sys.modules, "onnx", None)
-    with caplog.at_level(logging.INFO, logger="knowledge.semantic"):
+    with caplog.at_level(logging.INFO, logger="knowledge.semantic.encoder"):
         fallback = semantic.load_encoder(MODEL)
     assert fallback is not None and fallback.backend == "numpy"
     assert "backend numpy (onnx and onnxruntime not installed)" in caplog.text
@@ -141,13 +142,13 @@ def test_without_onnxruntime_it_embeds_with_numpy(monkeypatch, caplog, numpy_enc
 
 def test_when_onnxruntime_fails_to_run_the_model_auto_embeds_with_numpy(monkeypatch, caplog):
     _need_onnx()
-    from knowledge import semantic_onnx
+    from knowledge.semantic import onnx as semantic_onnx
 
     def broken(*args, **kwargs):
         raise RuntimeError("this onnxruntime refuses the graph")
 
     monkeypatch.setattr(semantic_onnx, "load", broken)
-    with caplog.at_level(logging.WARNING, logger="knowledge.semantic"):
+    with caplog.at_level(logging.WARNING, logger="knowledge.semantic.encoder"):
         fallback = semantic.load_encoder(MODEL)
     assert fallback.backend == "numpy" and "refuses the graph" in caplog.text
     with pytest.raises(semantic.ModelError, match="refuses the graph"):
@@ -167,7 +168,7 @@ def test_the_graph_is_a_valid_onnx_model_with_dynamic_batch_and_length(numpy_enc
     _need_onnx()
     import onnx
 
-    from knowledge import semantic_onnx
+    from knowledge.semantic import onnx as semantic_onnx
 
     model = semantic_onnx.build_graph(numpy_encoder.weights)
     onnx.checker.check_model(model, full_check=True)  # with shape inference
@@ -243,7 +244,7 @@ def test_a_folder_without_the_model_is_an_error(tmp_path):
 
 
 def test_turned_off_it_says_so_and_loads_nothing(caplog):
-    with caplog.at_level(logging.INFO, logger="knowledge.semantic"):
+    with caplog.at_level(logging.INFO, logger="knowledge.semantic.encoder"):
         assert semantic.load_encoder("none") is None
     assert "lexical matching only" in caplog.text
     assert semantic.load_encoder("off") is None
@@ -416,10 +417,10 @@ def test_an_empty_setting_means_the_default(monkeypatch):
 def test_the_features_fitted_on_hold_the_similarities(tmp_path, encoder):
     """`strikebot fit` computes the features with a ranker not fitted yet: it must take the
     encoder, or the semantic model would be fitted on similarities that are all zero."""
-    from knowledge import fit
-    from knowledge.answer import Engine
-    from knowledge.evaluate import Item
-    from knowledge.ranker import Ranker
+    from knowledge.engine.answer import Engine
+    from knowledge.engine.ranker import Ranker
+    from knowledge.training import fit
+    from knowledge.training.evaluate import Item
 
     store = _kb(tmp_path)
     semantic.embed_pending(store, encoder)

@@ -120,14 +120,14 @@ def test_import_keeps_what_replaced_what(store, tmp_path):
     "written, kept", [("2007-10-22", "2007-10-22"), ("2007-1-2", "2007-01-02"), ("2007-10", "2007-10"), ("2007", "2007"), ("", "")]
 )
 def test_header_dates_are_checked_and_kept_sortable(written, kept):
-    from knowledge.ingest import check_date
+    from knowledge.reading.ingest import check_date
 
     assert check_date(written) == kept
 
 
 @pytest.mark.parametrize("written", ["2007-13-01", "2007-02-30", "07-10-22", "Oct 22, 2007", "\uff12\uff10\uff10\uff17"])
 def test_impossible_header_dates_are_refused(written):
-    from knowledge.ingest import ArticleError, check_date
+    from knowledge.reading.ingest import ArticleError, check_date
 
     with pytest.raises(ArticleError, match="not YYYY-MM-DD"):
         check_date(written)

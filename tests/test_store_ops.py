@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from knowledge.answer import Engine
+from knowledge.engine.answer import Engine
 from knowledge.store import FactError, Store
 from tests.test_answer import add_article
 

@@ -1,4 +1,4 @@
-from knowledge.text import Span, content_stems, paragraphs, sentences, words
+from knowledge.reading.text import Span, content_stems, paragraphs, sentences, words
 
 
 def split(text: str) -> list[str]:
@@ -32,7 +32,7 @@ def test_words_fold_numbers_and_possessives():
 
 
 def test_irregular_past_forms_meet_their_verb():
-    from knowledge.text import content_stems
+    from knowledge.reading.text import content_stems
 
     assert content_stems("The strike began on Monday") == content_stems("The strike begin on Monday")
     assert content_stems("Members were paid twice") == content_stems("Members were pay twice")
@@ -40,14 +40,14 @@ def test_irregular_past_forms_meet_their_verb():
 
 
 def test_synonym_entries_are_the_stems_the_corpus_produces():
-    from knowledge.text import SYNONYMS_OF, stem
+    from knowledge.reading.text import SYNONYMS_OF, stem
 
     for word in ["prexy", "president", "salary", "proposal", "raise", "rise", "increase", "television", "lapse", "walkout"]:
         assert stem(word) in SYNONYMS_OF, word
 
 
 def test_a_phrasal_verb_also_counts_as_the_word_it_means():
-    from knowledge.text import content_stems
+    from knowledge.reading.text import content_stems
 
     assert set(content_stems("the contract expires")) <= set(content_stems("the contract runs out"))
     assert set(content_stems("members rejected the deal")) <= set(content_stems("members turned down the deal"))

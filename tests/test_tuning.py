@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from knowledge import semantic
-from knowledge.answer import Engine
-from knowledge.ranker import Model, Ranker
+from knowledge.engine.answer import Engine
+from knowledge.engine.ranker import Model, Ranker
+from knowledge.semantic import encoder as semantic
 from knowledge.store import Store
 from tests.conftest import need
 
@@ -27,7 +27,7 @@ TEXTS = ["The drivers walked off the job on Monday.", "Pay rises by four percent
 @pytest.fixture(scope="module")
 def plain() -> semantic.BertEncoder:
     need(semantic.unavailable_reason(MODEL))
-    loaded = semantic.load_encoder(MODEL, tuning=False)
+    loaded = semantic.load_encoder(MODEL, tuning=None)
     assert loaded is not None
     return loaded
 
@@ -97,7 +97,7 @@ def test_a_tuning_written_by_torch_reads_back_into_the_numpy_encoder(plain, tmp_
     pytest.importorskip("sentence_transformers", reason="writing a tuning needs the tune extra")
     import numpy as np
 
-    from knowledge import tune
+    from knowledge.training import tune
 
     pairs = tune.pairs([
         ("When did the drivers stop work?", [TEXTS[0], TEXTS[1], "The depot is on Elm Street."], [1, 0, 0], [0.5, 0.4, 0.3]),
@@ -124,7 +124,7 @@ def test_a_tuning_file_that_is_missing_or_not_a_tuning_is_a_clear_error(plain, t
 
 
 def test_the_weights_file_must_say_which_tuning_it_was_fitted_with(tmp_path):
-    from knowledge.ranker import ModelError
+    from knowledge.engine.ranker import ModelError
 
     def with_entry(entry: object) -> Ranker:
         model = Model(weights={}, bias=0.0, confidence_weights={}, confidence_bias=0.0, threshold=0.5, info={"tuning": entry})
@@ -139,8 +139,8 @@ def test_the_weights_file_must_say_which_tuning_it_was_fitted_with(tmp_path):
 
 
 def test_held_out_similarities_replace_the_semantic_features_and_those_relative_to_them():
-    from knowledge import evaluate, fit
-    from knowledge.features import FEATURES
+    from knowledge.engine.features import FEATURES
+    from knowledge.training import evaluate, fit
 
     item = evaluate.Item(id="q", question="?", expect=("x",), source=("a.txt",), split="train", style="plain", file="f")
     rows = [[0.0] * len(FEATURES) for _ in range(3)]

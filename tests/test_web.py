@@ -9,11 +9,12 @@ import gzip
 
 import pytest
 
-from knowledge import feeds, web
-from knowledge.feeds import follow, ingest_link, poll
-from knowledge.ingest import ArticleError
+from knowledge.reading.ingest import ArticleError
 from knowledge.store.feeds import FeedError
-from knowledge.web import FetchError, Policy, UnsafeURLError
+from knowledge.web import feeds
+from knowledge.web import fetch as web
+from knowledge.web.feeds import follow, ingest_link, poll
+from knowledge.web.fetch import FetchError, Policy, UnsafeURLError
 from tests.webserver import BAKERY, FERRY, LIBRARY, WebServer, atom, rss, story
 
 
@@ -358,7 +359,7 @@ def test_fetches_run_a_few_at_once(store, web, local_policy, monkeypatch):
         items.append((f"s{i}", web.url(f"/s{i}.html")))
     url = web.feed("/feed.xml", rss("Many", items))
     follow(store, url, guild_id=None, policy=local_policy)
-    import knowledge.pages as pages
+    import knowledge.web.pages as pages
 
     monkeypatch.setattr(pages, "fetch", counting)
     report = poll(store, store.feeds(None), policy=local_policy)[0]

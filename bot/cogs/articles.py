@@ -8,9 +8,9 @@ from discord import app_commands
 from bot.checks import ModeratorGroupCog
 from bot.client import StrikeBot
 from bot.render import clip, quiet
-from knowledge.feeds import ingest_link
-from knowledge.ingest import MAX_ARTICLE_BYTES, ArticleError
-from knowledge.web import check_url
+from knowledge.reading.ingest import MAX_ARTICLE_BYTES, ArticleError
+from knowledge.web.feeds import ingest_link
+from knowledge.web.fetch import check_url
 
 
 @app_commands.guild_only()

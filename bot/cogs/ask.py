@@ -12,9 +12,10 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.checks import ask_cooldown
-from bot.client import Busy, StrikeBot
+from bot.client import StrikeBot
+from bot.errors import Busy
 from bot.render import answer_embed, answer_key, clip, error_message
-from knowledge.answer import QuestionError
+from knowledge.engine.answer import QuestionError
 from knowledge.models import Answer
 
 log = logging.getLogger(__name__)

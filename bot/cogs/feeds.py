@@ -17,10 +17,10 @@ from discord.ext import tasks
 from bot.checks import ModeratorGroupCog
 from bot.client import StrikeBot
 from bot.render import LIMITS, clip, quiet
-from knowledge import feeds
-from knowledge.feeds import PollReport
 from knowledge.models import Feed
-from knowledge.web import check_url
+from knowledge.web import feeds
+from knowledge.web.feeds import PollReport
+from knowledge.web.fetch import check_url
 
 log = logging.getLogger(__name__)
 

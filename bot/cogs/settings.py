@@ -8,7 +8,7 @@ from discord.ext import commands
 
 from bot.checks import is_server_admin
 from bot.client import StrikeBot
-from bot.render import UserError
+from bot.errors import UserError
 from knowledge.models import GuildSettings
 
 

@@ -17,7 +17,7 @@ from functools import cached_property, lru_cache
 
 from rapidfuzz import fuzz, process
 
-from knowledge.text import SHORTHAND, STOPWORDS, SYNONYMS_OF, fold, phrasal, stem, words
+from knowledge.reading.text import SHORTHAND, STOPWORDS, SYNONYMS_OF, fold, phrasal, stem, words
 
 _FIGURE_INTENTS: list[tuple[str, re.Pattern[str]]] = [
     ("percent", re.compile(r"\b(?:what|which) (?:percentage|percent|share|proportion|fraction)\b|\bpercent(?:age)?\b|\bhow many percent|\bhow much of\b|%|\bhow (?:high|big|large)\b")),

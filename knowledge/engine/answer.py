@@ -25,14 +25,14 @@ from typing import Any
 from rapidfuzz import fuzz
 from rapidfuzz.utils import default_process
 
-from knowledge import features, retrieve
-from knowledge.features import Candidate
-from knowledge.figures import find_figures
+from knowledge.engine import features, retrieve
+from knowledge.engine.analysis import LazyCounts, Question, Vocabulary, analyse, fuzzy_rank
+from knowledge.engine.features import Candidate
+from knowledge.engine.ranker import Model, Ranker, standing
 from knowledge.models import Answer, Article, Source
-from knowledge.ranker import Model, Ranker, standing
-from knowledge.search import LazyCounts, Question, Vocabulary, analyse, fuzzy_rank
+from knowledge.reading.figures import find_figures
+from knowledge.reading.text import STOPWORDS, clean, stem, words
 from knowledge.store import Store, fact_from_row
-from knowledge.text import STOPWORDS, clean, stem, words
 
 log = logging.getLogger(__name__)
 

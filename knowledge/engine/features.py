@@ -14,9 +14,9 @@ from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from knowledge.quotes import ROLE_STEMS, reports_speech
-from knowledge.search import Question, Vocabulary
-from knowledge.text import content_stems
+from knowledge.engine.analysis import Question, Vocabulary
+from knowledge.reading.quotes import ROLE_STEMS, reports_speech
+from knowledge.reading.text import content_stems
 
 # The feature names, in the order the fitted weights use them.
 FEATURES: tuple[str, ...] = (

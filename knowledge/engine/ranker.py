@@ -10,7 +10,7 @@
    chosen on the training questions for a low rate of wrong answers.
 
 The weights are data, not code: `knowledge/data/ranker.json`, written by
-`strikebot fit` (see `knowledge.fit`). It holds one pair of models for
+`strikebot fit` (see `knowledge.training.fit`). It holds one pair of models for
 lexical evidence only and one for lexical plus semantic similarity; the engine
 uses the pair that matches how it runs.
 """
@@ -24,14 +24,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import repeat
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from knowledge.features import FEATURES
+from knowledge.engine.features import FEATURES
+from knowledge.models import Tuning
 
-if TYPE_CHECKING:
-    from knowledge.semantic import Tuning
-
-MODEL_PATH = Path(__file__).resolve().parent / "data" / "ranker.json"
+MODEL_PATH = Path(__file__).resolve().parent.parent / "data" / "ranker.json"
 TUNING_FILE = "encoder-tuning.safetensors"  # the encoder tuning `strikebot fit --tune-encoder` writes beside it
 # What the confidence model reads of the best candidate.
 CONFIDENCE_FEATURES = ("top", "margin", "story_margin", "agrees_lexical", "agrees_semantic", "cover", "known")
@@ -97,14 +95,12 @@ class Ranker:
 
     def tuning(self, folder: Path) -> tuple[str, Tuning] | None:
         """The encoder tuning the semantic model was fitted with, as (the base weights'
-        sha256, a `semantic.Tuning` in `folder`), or None. Raises ModelError for an entry
+        sha256, a `Tuning` in `folder`), or None. Raises ModelError for an entry
         that does not say which file and hashes."""
         model = self.models.get("semantic")
         found = model.info.get("tuning") if model is not None else None
         if not found:
             return None
-        from knowledge.semantic import Tuning
-
         try:
             name, sha256, base = str(found["file"]), str(found["sha256"]), str(found["base_sha256"])
         except (KeyError, TypeError):

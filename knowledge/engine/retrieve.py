@@ -10,10 +10,10 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
-from knowledge.features import Candidate, Story, coverage, prefixes_of
-from knowledge.search import Question
+from knowledge.engine.analysis import Question
+from knowledge.engine.features import Candidate, Story, coverage, prefixes_of
+from knowledge.reading.text import content_stems
 from knowledge.store import Store
-from knowledge.text import content_stems
 
 SHORTLIST = 30  # sentences sharing the question's words
 TOP_STORIES = 2  # stories whose every sentence is a candidate

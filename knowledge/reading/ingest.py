@@ -25,9 +25,9 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from knowledge.figures import find_figures
-from knowledge.quotes import find_quotes, mentioned_people
-from knowledge.text import content_stems, paragraphs, sentences
+from knowledge.reading.figures import find_figures
+from knowledge.reading.quotes import find_quotes, mentioned_people
+from knowledge.reading.text import content_stems, paragraphs, sentences
 
 
 def _extractor_version() -> str:

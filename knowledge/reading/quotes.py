@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from knowledge.text import Span, alternation, stem
+from knowledge.reading.text import Span, alternation, stem
 
 SPEECH_VERBS = (
     "said|says|say|saying|added|adds|noted|notes|told|tells|explained|explains|asked|asks|claimed|claims|"

@@ -22,7 +22,7 @@ How the forward pass runs is a setting too (`STRIKEBOT_EMBED_BACKEND`):
 - `auto` (default): onnxruntime when it is installed (the `semantic` extra
   brings it), else numpy;
 - `onnx`: the same model as an ONNX graph built here from the checked weights
-  (`knowledge.semantic_onnx`), float32, run by onnxruntime on one thread
+  (`knowledge.semantic.onnx`), float32, run by onnxruntime on one thread
   within an operator; about twice as fast as numpy for a question;
 - `onnx-int8`: that graph with its matrix products dynamically quantised to
   int8: about twice as fast again, but its vectors are further from the
@@ -31,7 +31,7 @@ How the forward pass runs is a setting too (`STRIKEBOT_EMBED_BACKEND`):
 A built graph is kept in a cache folder (`STRIKEBOT_EMBED_CACHE`, by default
 the per-user cache folder), named by the weights' sha256, never in the project.
 
-A tuning (`strikebot fit --tune-encoder`, see `knowledge.tune`) is a small
+A tuning (`strikebot fit --tune-encoder`, see `knowledge.training.tune`) is a small
 file of changes to the model's top layers, fitted on the training questions.
 The fitted weights file (`ranker.json`) names it with its sha256; the encoder
 applies it on loading and is then called "<model>+<first 8 hex of the hash>",
@@ -55,6 +55,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
+
+from knowledge.models import Tuning
 
 if TYPE_CHECKING:
     import numpy as np
@@ -210,14 +212,6 @@ def read_checked(path: Path, expected_sha256: str) -> bytes:
     return data
 
 
-@dataclass(frozen=True)
-class Tuning:
-    """Changes to a model's top layers (`knowledge.tune`), and the sha256 its file must have."""
-
-    path: Path
-    sha256: str
-
-
 TUNING_FORMAT = "int8-row-delta"
 
 
@@ -340,7 +334,7 @@ class BertEncoder:
 
     def _start(self, wanted: str) -> tuple[str, str]:
         """Set up the backend asked for; `auto` is onnxruntime if it can be imported, else numpy. Returns (backend, note)."""
-        from knowledge import semantic_onnx
+        from knowledge.semantic import onnx as semantic_onnx
 
         if wanted == "numpy":
             self._parse_weights()
@@ -407,7 +401,7 @@ class BertEncoder:
     def _run(self, tokens: np.ndarray, mask: np.ndarray) -> np.ndarray:
         """Vectors for one padded batch (int64 ids and 0/1 mask), by the chosen backend."""
         if self._session is not None:
-            from knowledge import semantic_onnx
+            from knowledge.semantic import onnx as semantic_onnx
 
             return semantic_onnx.run(self._session, tokens, mask)
         return self._forward(tokens, mask.astype("float32"))
@@ -560,14 +554,19 @@ def _names_folder(value: str) -> bool:
 
 
 def load_encoder(
-    setting: str | None = None, *, sha256: str | None = None, backend: str | None = None, tuning: Tuning | None | bool = True,
+    setting: str | None = None,
+    *,
+    sha256: str | None = None,
+    backend: str | None = None,
+    tuning: Tuning | Callable[[ModelSource], Tuning | None] | None = None,
 ) -> BertEncoder | None:
     """The configured encoder, or None (logged at INFO) when embeddings are off, the extra is not
     installed or the named model is not to be found here; the engine then answers lexically.
 
-    `tuning`: True (the default) applies the tuning the fitted weights name, if
-    any and if it is a tuning of the configured model; False or None loads the
-    plain model; a Tuning applies that one.
+    `tuning`: None (the default) loads the plain model; a Tuning applies that
+    one; a function is given the located model and returns the Tuning to apply
+    or None (`knowledge.pipeline.load_encoder` passes the one that finds the
+    tuning the fitted weights name: this module does not read them).
 
     A model that is there but wrong (weights that are not the pinned ones, a
     folder without the files), or a backend asked for that cannot run, raises
@@ -581,29 +580,14 @@ def load_encoder(
         return None
     started = time.perf_counter()
     source = locate(value, sha256=sha256)
-    if tuning is True:
-        tuning = default_tuning(source)
-    encoder = BertEncoder(source, backend, tuning or None)
+    if callable(tuning):
+        tuning = tuning(source)
+    encoder = BertEncoder(source, backend, tuning)
     log.info(
         "semantic similarity on: %s from %s (%s), backend %s (%s), loaded in %.2f s",
         encoder.name, source.folder, source.origin, encoder.backend, encoder.backend_note, time.perf_counter() - started,
     )
     return encoder
-
-
-def default_tuning(source: ModelSource) -> Tuning | None:
-    """The tuning named by the fitted weights (`ranker.json`), when it is one of this model."""
-    from knowledge.ranker import MODEL_PATH, Ranker
-    from knowledge.ranker import ModelError as RankerError
-
-    try:
-        found = Ranker.load(MODEL_PATH).tuning(MODEL_PATH.parent)
-    except RankerError as error:
-        log.warning("%s; loading the plain model", error)
-        return None
-    if found is None or found[0] != source.weights_sha256:
-        return None
-    return found[1]
 
 
 class VectorStore(Protocol):

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from knowledge import ingest
 from knowledge.models import Article
+from knowledge.reading import ingest
 from knowledge.store.base import NotFoundError, StoreBase, display_path, now
 
 log = logging.getLogger(__name__)

@@ -7,9 +7,9 @@ from collections.abc import Iterable
 from typing import Any
 
 from knowledge.models import SOURCE_TYPES, Fact, FactChange
+from knowledge.reading.text import clean, content_stems
 from knowledge.store.base import FactError, NotFoundError, StoreBase, _any_of, now
 from knowledge.store.imports import ExportedChange, iso, validate_export
-from knowledge.text import clean, content_stems
 
 MAX_FACT_LENGTH = 1500
 MAX_SOURCE_LENGTH = 500

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from knowledge.reading.text import content_stems
 from knowledge.store.base import StoreBase, now
-from knowledge.text import content_stems
 
 
 class FeedbackMixin(StoreBase):

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from knowledge.ingest import ArticleError
 from knowledge.models import Feed
+from knowledge.reading.ingest import ArticleError
 from knowledge.store.base import NotFoundError, StoreBase, now
 
 MAX_FEEDS_PER_GUILD = 50

@@ -20,10 +20,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from knowledge.ingest import article_files
 from knowledge.models import Answer
+from knowledge.reading.ingest import article_files
+from knowledge.reading.text import fold
 from knowledge.store import PROJECT_ROOT, Store
-from knowledge.text import fold
 
 
 class EvalError(ValueError):

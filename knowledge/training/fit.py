@@ -32,15 +32,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from knowledge.answer import Engine
-from knowledge.evaluate import Item, file_names, holds_expected
-from knowledge.evaluate import resolve as _resolve
-from knowledge.features import FEATURES, SIMILARITY_FEATURES, Candidate, similarity_features, vector
-from knowledge.ranker import CONFIDENCE_FEATURES, Model, Ranker, standing
-from knowledge.search import analyse
+from knowledge.engine.analysis import analyse
+from knowledge.engine.answer import Engine
+from knowledge.engine.features import FEATURES, SIMILARITY_FEATURES, Candidate, similarity_features, vector
+from knowledge.engine.ranker import CONFIDENCE_FEATURES, Model, Ranker, standing
+from knowledge.training.evaluate import Item, file_names, holds_expected
+from knowledge.training.evaluate import resolve as _resolve
 
 if TYPE_CHECKING:
-    from knowledge.semantic import Tuning
+    from knowledge.semantic.encoder import Tuning
 
 C_GRID = (0.01, 0.03, 0.1, 0.3, 1.0)
 FOLDS = 5
@@ -221,7 +221,7 @@ def _set_similarities(ex: Example, similarities: list[float]) -> None:
 def tune_encoder(engine: Engine, train: list[Example], out: Path, report: list[str]) -> Tuning:
     """Cross-fitted tuning (see the module's docstring): the similarities of `train` are
     replaced by held-out ones, and the encoder tuned on all of `train` is written to `out`."""
-    from knowledge import tune
+    from knowledge.training import tune
 
     source = engine.encoder.source
     semantic = FEATURES.index("semantic")

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from knowledge.semantic import TUNING_FORMAT, ModelSource, Tuning, weight_prefix
+from knowledge.semantic.encoder import TUNING_FORMAT, ModelSource, Tuning, weight_prefix
 
 TUNED_LAYERS = 3  # of the model's 6
 LEARNING_RATE = 5e-5

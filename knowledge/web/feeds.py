@@ -21,12 +21,12 @@ from urllib.parse import urljoin, urlsplit
 
 import feedparser
 
-from knowledge.ingest import ArticleError
 from knowledge.models import Feed
-from knowledge.pages import WebArticle, fetch_article
+from knowledge.reading.ingest import ArticleError
 from knowledge.store import IngestResult, Store
 from knowledge.store.feeds import FeedError
-from knowledge.web import FEED_TYPES, Policy, Response, check_url, fetch
+from knowledge.web.fetch import FEED_TYPES, Policy, Response, check_url, fetch
+from knowledge.web.pages import WebArticle, fetch_article
 
 log = logging.getLogger(__name__)
 

@@ -29,7 +29,7 @@ import zlib
 from dataclasses import dataclass
 from urllib.parse import quote, urljoin, urlsplit, urlunsplit
 
-from knowledge.ingest import ArticleError
+from knowledge.reading.ingest import ArticleError
 
 log = logging.getLogger(__name__)
 

@@ -15,8 +15,8 @@ from urllib.parse import urljoin, urlsplit
 import trafilatura
 from courlan import extract_domain
 
-from knowledge.ingest import ArticleError, Parsed, check_date, parse_body
-from knowledge.web import PAGE_TYPES, Policy, Response, fetch
+from knowledge.reading.ingest import ArticleError, Parsed, check_date, parse_body
+from knowledge.web.fetch import PAGE_TYPES, Policy, Response, fetch
 
 log = logging.getLogger(__name__)
 
