@@ -100,10 +100,19 @@ class Answer:
     note: str = ""  # e.g. which fact this one replaced
     sentence_id: int | None = None
     alternatives: tuple[str, ...] = field(default=())
+    # Not sure enough to answer: the closest sourced sentences, best first, each shaped like an
+    # answer (its figure, quote or person picked out, its sentence and its source).
+    passages: tuple[Answer, ...] = field(default=())
+    confirmed: bool = False  # the sentence was confirmed for a close question by this server's moderators or members
 
     @property
     def text(self) -> str:
         """The reply as a member reads it."""
+        if not self.answered and self.passages:
+            lines = [PASSAGES_HEADING]
+            for number, passage in enumerate(self.passages, 1):
+                lines.append(f"{number}. {passage.passage_text}")
+            return "\n".join(lines)
         if not self.answered:
             lines = ["I have no sourced answer to that."]
             if self.suggestions:
@@ -122,9 +131,28 @@ class Answer:
             lines.append(self.headline if self.headline == self.evidence else f"{self.headline}: {self.evidence}")
         if self.note:
             lines.append(self.note)
+        if self.confirmed:
+            lines.append(CONFIRMED_NOTE)
         if self.source:
             lines.append(f"Source: {self.source.citation}")
         return "\n".join(lines)
+
+    @property
+    def passage_text(self) -> str:
+        """One passage as a member reads it: what it picks out, the whole sentence, the source."""
+        lines = []
+        if self.kind == "quote":
+            lines.append(f"{self.headline} \u2014 {self.speaker}")
+        elif self.kind in ("figure", "fact") and self.headline != self.evidence:
+            lines.append(self.headline)
+        lines.append(self.evidence)
+        if self.source:
+            lines.append(f"Source: {self.source.citation}")
+        return "\n".join(lines)
+
+
+PASSAGES_HEADING = "I'm not sure which of these answers it; these sourced passages may:"
+CONFIRMED_NOTE = "Confirmed as the answer to a question like this by this server."
 
 
 _MONTHS = ["Jan.", "Feb.", "March", "April", "May", "June", "July", "Aug.", "Sept.", "Oct.", "Nov.", "Dec."]

@@ -42,6 +42,8 @@ SHORTLIST_COMMON = 2000  # a word in more sentences than this (or 2%) does not s
 BANK_PEOPLE = 200
 MAX_QUESTION_LENGTH = 500
 FACT_MATCH = 0.85  # how close a question must be to a moderator's fact (see Engine._fact)
+PASSAGES = 3  # the closest sourced passages shown when the bot is not sure
+PASSAGE_FLOOR = -6.0  # the candidate model's log-odds under which even the best candidate is not about the question
 MIN_KNOWN = 0.5  # more than this share of a question's word weight must be in words the knowledge base knows
 
 
@@ -132,10 +134,30 @@ class Engine:
         # knowledge base has never seen is about something it does not hold, however well one
         # shared word matches ("the weather in <a town an article names>").
         if confidence < model.threshold or known <= MIN_KNOWN:
-            suggestions = tuple(self.suggest(text, guild_id, ranked)) if suggest else ()
-            return Answer(question=text, answered=False, kind=None, score=round(confidence, 3), suggestions=suggestions)
+            # Not sure: the closest sourced passages, when the knowledge base holds any that
+            # are about the question; suggestions only when nothing relevant is there.
+            passages = self._passages(text, ranked, confidence) if known > MIN_KNOWN else ()
+            suggestions = tuple(self.suggest(text, guild_id, ranked)) if suggest and not passages else ()
+            return Answer(question=text, answered=False, kind=None, score=round(confidence, 3), suggestions=suggestions, passages=passages)
         answer = self._render(text, ranked[0], confidence)
         return self._with_other_story(answer, ranked)
+
+    def _passages(self, question: str, ranked: list[Candidate], confidence: float) -> tuple[Answer, ...]:
+        """Up to PASSAGES distinct sentences, best first, each rendered as an answer would be;
+        none when even the best candidate is not about the question (PASSAGE_FLOOR)."""
+        if not ranked or ranked[0].score < PASSAGE_FLOOR:
+            return ()
+        chosen: list[Candidate] = []
+        seen: set[str] = set()
+        for candidate in ranked:
+            key = " ".join(candidate.row["text"].split()).lower()
+            if key in seen:
+                continue
+            seen.add(key)
+            chosen.append(candidate)
+            if len(chosen) == PASSAGES:
+                break
+        return tuple(dataclasses.replace(self._render(question, c, confidence), answered=False) for c in chosen)
 
     def rank(self, text: str, guild_id: int | None = None) -> list[Candidate]:
         """Every candidate answer with its features and score, best first."""
@@ -375,6 +397,12 @@ def answer_json(answer: Answer) -> str:
             "source": answer.source.as_json() if answer.source else None,
             "score": answer.score,
             "suggestions": list(answer.suggestions),
+            "passages": [
+                {"answer": p.passage_text, "kind": p.kind, "evidence": p.evidence, "speaker": p.speaker,
+                 "source": p.source.as_json() if p.source else None}
+                for p in answer.passages
+            ],
+            "confirmed": answer.confirmed,
         },
         ensure_ascii=False,
     )

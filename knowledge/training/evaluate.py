@@ -6,7 +6,9 @@ judges each reply by the rule of `../shared/eval/score.py`: an answerable
 question is right when the reply answers, holds one of the expected strings,
 rests on a sentence found verbatim in the cited file, and that file is the
 expected article; an out-of-scope question (no expected strings) is right
-when the bot abstains.
+when the bot abstains. Beside the confident answers it counts, as `score.py`
+does, whether the right passage was shown: the answer, or one of the (at most
+three) passages a reply offers when the bot is not sure.
 """
 
 from __future__ import annotations
@@ -54,6 +56,7 @@ class Outcome:
     answer: Answer
     right: bool
     why: str
+    shown: bool = False  # the right passage was in front of the member: the answer, or one of the passages
 
 
 @dataclass
@@ -66,11 +69,14 @@ class Tally:
     answerable: int = 0
     oos_abstained: int = 0
     oos: int = 0
+    shown: int = 0  # answerable, right passage shown (a right answer, or one of the passages)
+    oos_passages: int = 0  # out-of-scope, not answered but passages offered
     misses: list[Outcome] = field(default_factory=list)
 
     def add(self, outcome: Outcome) -> None:
         if outcome.item.answerable:
             self.answerable += 1
+            self.shown += outcome.shown
             if outcome.right:
                 self.right += 1
             elif outcome.answer.answered:
@@ -81,6 +87,7 @@ class Tally:
             self.oos += 1
             if outcome.right:
                 self.oos_abstained += 1
+                self.oos_passages += bool(outcome.answer.passages)
             else:
                 self.wrong += 1
         if not outcome.right:
@@ -96,9 +103,20 @@ class Tally:
         answered = self.right + self.wrong
         return self.wrong / answered if answered else 0.0
 
+    @property
+    def coverage(self) -> float:
+        """Answerable questions answered right, with confidence."""
+        return self.right / self.answerable if self.answerable else 0.0
+
+    @property
+    def shown_rate(self) -> float:
+        return self.shown / self.answerable if self.answerable else 0.0
+
     def line(self, name: str) -> str:
-        return (f"{name:<24} right {self.right:>3}/{self.answerable:<3} wrong {self.wrong:>3}  abstained {self.abstained:>3}  "
-                f"out-of-scope abstained {self.oos_abstained:>2}/{self.oos:<2}  score {self.score:.3f}  wrong-answer rate {self.wrong_rate:.1%}")
+        oos_answered = self.oos - self.oos_abstained
+        return (f"{name:<24} confident right {self.right:>3}/{self.answerable:<3} ({self.coverage:4.0%}) wrong {self.wrong:>3} ({self.wrong_rate:4.1%})"
+                f"  right passage shown {self.shown:>3}/{self.answerable:<3} ({self.shown_rate:4.0%})"
+                f"  out-of-scope: confident {oos_answered:>2}/{self.oos:<2} passages {self.oos_passages:>2}/{self.oos:<2}  score {self.score:.3f}")
 
 
 def load_items(paths: Iterable[Path]) -> list[Item]:
@@ -147,8 +165,23 @@ def judge(item: Item, answer: Answer) -> tuple[bool, str]:
     if not item.answerable:
         return (not answer.answered), "answered an out-of-scope question"
     if not answer.answered:
-        return False, "abstained"
-    if not holds_expected(item, answer.text):
+        return False, "abstained" + ("; the right passage was shown" if shown(item, answer) else "")
+    return judge_text(item, answer, answer.text)
+
+
+def shown(item: Item, answer: Answer) -> bool:
+    """The right passage was in front of the member: a right answer, or one of the first three passages."""
+    if not item.answerable:
+        return False
+    if answer.answered:
+        return judge_text(item, answer, answer.text)[0]
+    return any(judge_text(item, p, p.passage_text)[0] for p in answer.passages[:3])
+
+
+def judge_text(item: Item, answer: Answer, text: str) -> tuple[bool, str]:
+    """`score.py`'s rule for one reply or passage: an expected string in what the member reads,
+    the evidence verbatim in the cited file, and that file the expected article."""
+    if not holds_expected(item, text):
         return False, f"expected none of {list(item.expect)!r} in the answer"
     path = answer.source.path if answer.source else None
     if not path:
@@ -188,7 +221,7 @@ def run(ask: Any, items: list[Item]) -> list[Outcome]:
     for item in items:
         answer = ask(item.question)
         right, why = judge(item, answer)
-        outcomes.append(Outcome(item, answer, right, why))
+        outcomes.append(Outcome(item, answer, right, why, shown(item, answer)))
     return outcomes
 
 
