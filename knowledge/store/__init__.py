@@ -6,7 +6,7 @@ people) are rebuilt from the stored article text when extraction improves.
 
 This package is split by concern: `schema` (migrations), `base` (connection,
 transactions, shared names), `articles`, `retrieval` (the engine's reads),
-`facts`, `imports` (what a facts export must hold), `feedback`, `feeds`,
+`facts`, `imports` (what a facts export must hold), `confirmed` (a server's confirmed answers), `feedback`, `feeds`,
 `settings` (each server's own), `backup` and `vectors` (sentence embeddings). `Store` joins them.
 """
 
@@ -17,6 +17,7 @@ from pathlib import Path
 from knowledge.store.articles import BUNDLED_ARTICLES, ArticlesMixin, IngestResult
 from knowledge.store.backup import BackupMixin
 from knowledge.store.base import PROJECT_ROOT, FactError, NotFoundError, StoreBase, display_path, now
+from knowledge.store.confirmed import ConfirmedMixin
 from knowledge.store.facts import MAX_FACT_LENGTH, MAX_SOURCE_LENGTH, FactsMixin, fact_from_row
 from knowledge.store.feedback import FeedbackMixin
 from knowledge.store.feeds import FeedError, FeedsMixin
@@ -32,7 +33,7 @@ __all__ = [
 
 
 class Store(
-    ArticlesMixin, RetrievalMixin, FactsMixin, FeedbackMixin, FeedsMixin, SettingsMixin, BackupMixin, VectorsMixin, StoreBase
+    ArticlesMixin, RetrievalMixin, FactsMixin, ConfirmedMixin, FeedbackMixin, FeedsMixin, SettingsMixin, BackupMixin, VectorsMixin, StoreBase
 ):
     """One knowledge base file. Safe to share between threads: calls are serialised."""
 

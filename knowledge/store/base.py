@@ -64,7 +64,7 @@ class StoreBase:
         self._watch = self._reader_connection()  # one connection, so that PRAGMA data_version means one thing
         self._watch_lock = threading.Lock()
         # Bumped by writes, so that readers know which caches went stale.
-        self.generations = {"articles": 0, "facts": 0, "feedback": 0, "vectors": 0, "feeds": 0, "settings": 0}
+        self.generations = {"articles": 0, "facts": 0, "feedback": 0, "vectors": 0, "feeds": 0, "settings": 0, "confirmed": 0}
 
     def _reader_connection(self) -> sqlite3.Connection:
         conn = sqlite3.connect(str(self.path), check_same_thread=False, timeout=10, isolation_level=None)

@@ -135,6 +135,15 @@ class RetrievalMixin(StoreBase):
         people = self._rows(f"select * from people where sentence_id in ({marks}) order by id", sentence_ids)
         return figures, quotes, people
 
+    def quotes_by(self, speaker: str, guild_id: int | None, limit: int = 20) -> list[dict[str, Any]]:
+        """A named speaker's quotes (the name as the articles spell it), newest story first."""
+        return self._rows(
+            """select q.*, a.date from quotes q join articles a on a.id = q.article_id
+               where q.speaker = :name and q.speaker_kind = 'named' and (a.guild_id is null or a.guild_id is :g)
+               order by a.date desc, q.id limit :limit""",
+            {"name": speaker, "g": guild_id, "limit": limit},
+        )
+
     def match_people(self, terms: list[str], guild_id: int | None, limit: int = 50) -> list[dict[str, Any]]:
         """People with a role whose name or role shares any of `terms`, best first."""
         if not terms:

@@ -177,6 +177,27 @@ def _m015_guild_settings(db: sqlite_utils.Database) -> None:
     )
 
 
+def _m016_confirmed_examples(db: sqlite_utils.Database) -> None:
+    # A server's confirmed answers (store/confirmed.py): the question, and the sentence by its text and article.
+    db["confirmed_examples"].create(
+        {
+            "id": int, "guild_id": int, "question": str, "normalized": str, "sentence_text": str, "article_path": str,
+            "status": str, "how": str, "actor_id": int, "created_at": str, "updated_at": str,
+        },
+        pk="id", not_null={"question", "sentence_text", "article_path", "status"}, if_not_exists=True,
+    )
+    db["confirmed_examples"].create_index(["guild_id", "normalized"], if_not_exists=True)
+    db["confirmed_history"].create(
+        {"id": int, "example_id": int, "action": str, "actor_id": int, "how": str, "at": str},
+        pk="id", foreign_keys=[("example_id", "confirmed_examples", "id")], if_not_exists=True,
+    )
+    db["passage_picks"].create(
+        {"id": int, "guild_id": int, "user_id": int, "normalized": str, "question": str, "sentence_id": int, "at": str},
+        pk="id", if_not_exists=True,
+    )
+    db.execute("CREATE UNIQUE INDEX IF NOT EXISTS passage_picks_one_per_member ON passage_picks (coalesce(guild_id, 0), user_id, normalized)")
+
+
 MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("001_articles", _m001_articles),
     ("002_facts", _m002_facts),
@@ -193,6 +214,7 @@ MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("013_feeds", _m013_feeds),
     ("014_votes_per_guild", _m014_votes_per_guild),
     ("015_guild_settings", _m015_guild_settings),
+    ("016_confirmed_examples", _m016_confirmed_examples),
 ]
 
 
