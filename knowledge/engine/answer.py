@@ -30,7 +30,6 @@ from knowledge.engine.analysis import LazyCounts, Question, Vocabulary, analyse,
 from knowledge.engine.features import Candidate
 from knowledge.engine.ranker import Model, Ranker, standing
 from knowledge.models import Answer, Article, Source
-from knowledge.reading.figures import find_figures
 from knowledge.reading.text import STOPWORDS, clean, stem, words
 from knowledge.store import Store, fact_from_row
 
@@ -414,8 +413,9 @@ class Engine:
         return self._bank[guild_id]
 
     def complete(self, typed: str, guild_id: int | None = None, limit: int = 25) -> list[str]:
-        """Autocomplete: answerable questions close to what has been typed so far."""
-        found = fuzzy_rank(typed, self.question_bank(guild_id), limit)
+        """Autocomplete: answerable questions close to what has been typed so far (each one
+        the bot answers about the person it names, see `answers_right`)."""
+        found = [q for q in fuzzy_rank(typed, self.question_bank(guild_id), limit * 2) if self.answers_right(q, guild_id)][:limit]
         typed = clean(typed)[:100]
         if typed and typed not in found:
             found = [typed, *found][:limit]  # what was typed always stays a choice
@@ -440,35 +440,38 @@ class Engine:
             return f"{self.store.paragraph(row['article_id'], row['paragraph'])}\n\n\u2014 {article.citation}"
         return ""
 
-    def _telling_word(self, text: str) -> str:
-        """The rarest word of a text, as written: what a suggested question can be about."""
-        found = [w for w in words(text) if w.isalpha() and len(w) > 3 and w not in STOPWORDS and not find_figures(f"the {w} workers")]
-        return max(found, key=lambda w: self._vocabulary.idf(stem(w)), default="")
-
     def suggest(self, question: str, guild_id: int | None = None, ranked: list[Candidate] | None = None, limit: int = 3) -> list[str]:
-        """Up to `limit` questions the bot can answer, close to `question`: about the
-        people of the candidates it weighed (same story, people or topic)
-        first, then the closest of the autocomplete bank."""
+        """Up to `limit` questions the bot answers, and answers about what they name: "Who is
+        <person>?" and "What did <person> say?" for the people of the candidates it weighed (the
+        same story, people or topic), then the closest of the autocomplete bank. Each is asked
+        before it is offered, and kept only when the answer is about the person it names."""
         near: list[str] = []
         for candidate in (ranked or [])[:8]:
             for quote in candidate.quotes:
                 if quote["speaker_kind"] == "named":
-                    topic = self._telling_word(quote["text"])
-                    near.append(f"What did {quote['speaker']} say about {topic}?" if topic else f"What did {quote['speaker']} say?")
+                    near.append(f"What did {quote['speaker']} say?")
             for person in candidate.people:
                 if person["role"]:
                     near.append(f"Who is {person['name']}?")
         pool = list(dict.fromkeys(near)) + fuzzy_rank(question, self.question_bank(guild_id), limit * 2)
         found: list[str] = []
         for candidate in dict.fromkeys(pool):
-            key = (guild_id, candidate)
-            if key not in self._answerable:
-                self._answerable[key] = self.ask(candidate, guild_id, suggest=False).answered
-            if self._answerable[key]:
+            if self.answers_right(candidate, guild_id):
                 found.append(candidate)
             if len(found) == limit:
                 break
         return found
+
+    def answers_right(self, question: str, guild_id: int | None = None) -> bool:
+        """Whether the bot answers `question` confidently, and about the person it names (cached
+        until the knowledge base changes): what suggestions and autocomplete may offer."""
+        key = (guild_id, question)
+        if key not in self._answerable:
+            answer = self.ask(question, guild_id, suggest=False)
+            match = _WHO_IS.match(question) or _WHAT_SAID.match(question)
+            about = match is None or (bool(answer.speaker) and _names(answer.speaker.split(",")[0], match["name"]))
+            self._answerable[key] = answer.answered and about
+        return self._answerable[key]
 
 
 def _says_something(label: str) -> bool:
