@@ -3,6 +3,7 @@ from pathlib import Path
 import pytest
 
 from knowledge.engine.answer import Engine, QuestionError
+from knowledge.models import PASSAGES_HEADING
 from tests.conftest import DATA
 
 
@@ -46,14 +47,25 @@ def test_a_year_in_the_question_picks_that_contract(engine):
     assert "May 2" in top.row["text"]
 
 
-@pytest.mark.parametrize("question", ["Who won the Super Bowl?", "What's the weather like in Burbank today?", "How much do SAG actors get paid per day?"])
+@pytest.mark.parametrize("question", ["Who won the Super Bowl?", "What's the weather like in Burbank today?"])
 def test_out_of_scope_questions_get_no_answer_and_suggestions(engine, question):
     answer = engine.ask(question)
-    assert not answer.answered
+    assert not answer.answered and not answer.passages
     assert answer.text.startswith("I have no sourced answer")
     assert 1 <= len(answer.suggestions) <= 3
     for suggestion in answer.suggestions:
         assert engine.ask(suggestion).answered
+
+
+def test_a_question_near_the_articles_but_not_sure_gets_the_closest_passages_not_an_answer(engine):
+    answer = engine.ask("How much do SAG actors get paid per day?")
+    assert not answer.answered and not answer.suggestions
+    assert 1 <= len(answer.passages) <= 3
+    assert len({p.evidence for p in answer.passages}) == len(answer.passages)  # distinct sentences
+    assert answer.text.startswith(PASSAGES_HEADING)
+    for number, passage in enumerate(answer.passages, 1):
+        assert passage.source is not None and passage.evidence
+        assert f"{number}. " in answer.text and passage.evidence in answer.text and passage.source.citation in answer.text
 
 
 def test_typos_are_forgiven(engine):

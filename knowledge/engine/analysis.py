@@ -27,6 +27,7 @@ _FIGURE_INTENTS: list[tuple[str, re.Pattern[str]]] = [
     ("date", re.compile(r"\bwhen\b|\bwhat (?:date|day|year|time|month)\b|\bwhich (?:date|day|year|month)\b|\bsince when\b|\bdeadline\b|\bexpire|\bexpiry\b")),
     ("duration", re.compile(r"\bhow long\b|\bhow many (?:years|months|weeks|days|hours)\b|\bwhat term\b|\blengths?\b|\bduration\b")),
 ]
+_SPAN_RE = re.compile(r"\b(?:how many (?:years|months|weeks|days|hours|minutes)|how long)\b.*\b(?:last|lasted|lasting|go on|went on|run|ran|take|took)\b")
 _QUOTE_RE = re.compile(
     r"\bwhat (?:did|does|do|has|have|had|was|is|were) (?P<who>.+?) (?:say|saying|said|tell|telling|told|think|mean|write|writing|"
     r"claim|claiming|argue|arguing|add|note|explain|explaining|call|calling|describe|e-?mail)\b"
@@ -187,6 +188,9 @@ def analyse(text: str, vocabulary: Vocabulary) -> Question:
     text = _WHO_RUNS_RE.sub("who is the head of", text)  # "who runs the union": its head, by whatever title
     lowered = text.lower()
     wants = {kind for kind, pattern in _FIGURE_INTENTS if pattern.search(lowered)}
+    if _SPAN_RE.search(lowered):  # "how many weeks did it last" wants a span of time, not a head count
+        wants.discard("count")
+        wants.add("duration")
     speaker_phrase = ""
     quote = _QUOTE_RE.search(lowered)
     if quote:

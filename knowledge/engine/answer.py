@@ -369,7 +369,7 @@ class Engine:
                   "score": round(confidence, 3), "context": context, "sentence_id": row["id"]}
         if best.figure is not None and best.features.get("figure_fit"):
             figure = best.figure
-            label = figure["measure"] if figure["kind"] != "date" and _says_something(figure["measure"] or "") else ""
+            label = _label(figure["measure"] or "") if figure["kind"] != "date" else ""
             headline = f"**{figure['text']}**" + (f" ({label})" if label else "")
             return Answer(kind="figure", headline=headline, **common)
         if best.person is not None and best.features.get("who_fit"):
@@ -474,9 +474,16 @@ class Engine:
         return self._answerable[key]
 
 
-def _says_something(label: str) -> bool:
-    """A figure's label is worth showing when it holds a word that says what is measured ("ballots cast"), not only "in" or "of the"."""
-    return any(w.isalpha() and len(w) > 2 and w.lower() not in STOPWORDS for w in words(label))
+def _label(measure: str) -> str:
+    """A figure's label, in the sentence's words, when it says what is measured ("ballots cast",
+    "members" of "members of the"); "" when it holds no such word ("in", "of the")."""
+    kept = measure.split()
+    while kept and (kept[0].lower().strip(",.;:") in STOPWORDS or not any(ch.isalnum() for ch in kept[0])):
+        kept.pop(0)
+    while kept and (kept[-1].lower().strip(",.;:") in STOPWORDS or not any(ch.isalnum() for ch in kept[-1])):
+        kept.pop()
+    label = " ".join(kept).strip(",.;: ")
+    return label if any(w.isalpha() and len(w) > 2 and w.lower() not in STOPWORDS for w in words(label)) else ""
 
 
 def _names(name: str, typed: str) -> bool:

@@ -57,6 +57,7 @@ class Outcome:
     right: bool
     why: str
     shown: bool = False  # the right passage was in front of the member: the answer, or one of the passages
+    top_right: bool = False  # the engine's best candidate (the answer, or the first passage) is right
 
 
 @dataclass
@@ -72,8 +73,11 @@ class Tally:
     shown: int = 0  # answerable, right passage shown (a right answer, or one of the passages)
     oos_passages: int = 0  # out-of-scope, not answered but passages offered
     misses: list[Outcome] = field(default_factory=list)
+    confidences: list[tuple[float, bool]] = field(default_factory=list)  # (confidence, best candidate right), for the AUC
 
     def add(self, outcome: Outcome) -> None:
+        if outcome.answer.kind != "fact" or outcome.answer.source is None or outcome.answer.source.fact_id is None:
+            self.confidences.append((outcome.answer.score, outcome.top_right))
         if outcome.item.answerable:
             self.answerable += 1
             self.shown += outcome.shown
@@ -112,11 +116,22 @@ class Tally:
     def shown_rate(self) -> float:
         return self.shown / self.answerable if self.answerable else 0.0
 
+    @property
+    def auc(self) -> float:
+        """How well the confidence separates a right best candidate from a wrong one (ROC AUC, ties counted half)."""
+        right = [c for c, ok in self.confidences if ok]
+        wrong = [c for c, ok in self.confidences if not ok]
+        if not right or not wrong:
+            return float("nan")
+        wins = sum((r > w) + 0.5 * (r == w) for r in right for w in wrong)
+        return wins / (len(right) * len(wrong))
+
     def line(self, name: str) -> str:
         oos_answered = self.oos - self.oos_abstained
         return (f"{name:<24} confident right {self.right:>3}/{self.answerable:<3} ({self.coverage:4.0%}) wrong {self.wrong:>3} ({self.wrong_rate:4.1%})"
                 f"  right passage shown {self.shown:>3}/{self.answerable:<3} ({self.shown_rate:4.0%})"
-                f"  out-of-scope: confident {oos_answered:>2}/{self.oos:<2} passages {self.oos_passages:>2}/{self.oos:<2}  score {self.score:.3f}")
+                f"  out-of-scope: confident {oos_answered:>2}/{self.oos:<2} passages {self.oos_passages:>2}/{self.oos:<2}  score {self.score:.3f}"
+                f"  confidence AUC {self.auc:.3f}")
 
 
 def load_items(paths: Iterable[Path]) -> list[Item]:
@@ -178,6 +193,14 @@ def shown(item: Item, answer: Answer) -> bool:
     return any(judge_text(item, p, p.passage_text)[0] for p in answer.passages[:3])
 
 
+def top_right(item: Item, answer: Answer) -> bool:
+    """The engine's best candidate is right: the answer, or, not sure, its first passage."""
+    if not item.answerable:
+        return False
+    best = answer if answer.answered else (answer.passages[0] if answer.passages else None)
+    return best is not None and judge_text(item, best, best.text if best.answered else best.passage_text)[0]
+
+
 def judge_text(item: Item, answer: Answer, text: str) -> tuple[bool, str]:
     """`score.py`'s rule for one reply or passage: an expected string in what the member reads,
     the evidence verbatim in the cited file, and that file the expected article."""
@@ -221,7 +244,7 @@ def run(ask: Any, items: list[Item]) -> list[Outcome]:
     for item in items:
         answer = ask(item.question)
         right, why = judge(item, answer)
-        outcomes.append(Outcome(item, answer, right, why, shown(item, answer)))
+        outcomes.append(Outcome(item, answer, right, why, shown(item, answer), top_right(item, answer)))
     return outcomes
 
 

@@ -12,8 +12,10 @@ an expected string and comes from the expected article).
 2. The confidence model is fitted on those cross-validated predictions: from
    the best candidate's standing, the probability that it is right.
 3. The threshold is the lowest confidence at which at most `target` of the
-   answers given to the training questions are wrong; the same figures
-   cross-validated (on articles the models did not see) are reported beside it.
+   answers given to the training questions are wrong, as the cross-validated
+   models (fitted without the question's article) answer them; the final
+   models' figures on the training questions are reported beside it, with the
+   confidence model's AUC.
 
 Both are fitted twice: on lexical evidence only, and with semantic
 similarity when the engine has an encoder. Needs the `fit` extra
@@ -159,6 +161,15 @@ def choose_threshold(confidences: list[float], rights: list[bool], target: float
     return best
 
 
+def _auc(confidences: list[float], rights: list[bool]) -> float:
+    """How well the confidence separates a right best candidate from a wrong one (ROC AUC; 0.5 is chance)."""
+    from sklearn.metrics import roc_auc_score
+
+    if len(set(rights)) < 2:
+        return float("nan")
+    return round(float(roc_auc_score(rights, confidences)), 3)
+
+
 def summary(confidences: list[float], rights: list[bool], items: list[Item], threshold: float) -> dict[str, float]:
     given = [(c >= threshold, ok, item) for c, ok, item in zip(confidences, rights, items, strict=True)]
     right = sum(1 for a, ok, item in given if a and ok and item.answerable)
@@ -188,18 +199,19 @@ def _fit_model(train: list[Example], columns: list[int], target: float, report: 
     y = np.array([ok for _, ok, _ in tops])
     confidence = LogisticRegression(C=1.0, max_iter=1000).fit(x, y)
     fitted = _Fitted(train, columns, c)
-    # The threshold: at most `target` wrong on the training questions, as the final models
-    # see them; the cross-validated figures (questions of articles the models did not see)
-    # are reported beside it, and are what to expect on new articles.
     inside = [_standing(ex, fitted.scores(ex), FEATURES.index("semantic") in columns) for ex in train]
     seen = [float(p) for p in confidence.predict_proba(np.array([s for s, _ in inside]))[:, 1]]
-    threshold = choose_threshold(seen, [ok for _, ok in inside], target)
-    on_train = summary(seen, [ok for _, ok in inside], [ex.item for ex in train], threshold)
     unseen = [float(p) for p in confidence.predict_proba(x)[:, 1]]
+    # The threshold is set on the cross-validated predictions (each question's best candidate
+    # ranked by a model that did not see its article): the final model, seeing them all,
+    # would look surer of the training questions than it will be of new stories.
+    threshold = choose_threshold(unseen, list(y), target)
+    on_train = summary(seen, [ok for _, ok in inside], [ex.item for ex in train], threshold)
     stats = summary(unseen, list(y), [item for *_, item in tops], threshold)
+    stats["auc"] = _auc(unseen, list(y))
     report.append(f"  chose C={c}; threshold {threshold:.3f}: on the training questions score {on_train['score']:.3f}, "
                   f"wrong-answer rate {on_train['wrong_rate']:.1%}; cross-validated score {stats['score']:.3f}, "
-                  f"wrong-answer rate {stats['wrong_rate']:.1%}")
+                  f"wrong-answer rate {stats['wrong_rate']:.1%}, confidence AUC {stats['auc']:.3f} (right best candidate against wrong)")
     weights, bias = fitted.weights()
     info = {"fitted": dt.date.today().isoformat(), "questions": len(train), "candidates": sum(len(ex.rows) for ex in train),
             "C": c, "target_wrong_rate": target, "on_train": on_train, "cross_validated": stats}
