@@ -124,7 +124,8 @@ def _embed_a_few(store: Store, encoder: Any) -> None:
 
 def _ask(args: argparse.Namespace, engine: Engine) -> int:
     if args.json:
-        questions = [line.rstrip("\n") for line in sys.stdin] if not args.question else [" ".join(args.question)]
+        # One line in, one line out, flushed: a script may send a question and wait for its reply.
+        questions = (line.rstrip("\n") for line in iter(sys.stdin.readline, "")) if not args.question else iter([" ".join(args.question)])
         for question in questions:
             try:
                 answer = engine.ask(question, args.guild)

@@ -1,4 +1,5 @@
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -89,3 +90,21 @@ def test_faults_smoke_loses_nothing():
     done = run("faults", "--kills", "2")
     assert done.returncode == 0, done.stdout + done.stderr
     assert "acknowledged writes lost: 0" in done.stdout
+
+
+def test_ask_json_answers_each_line_as_it_arrives(tmp_path):
+    """A script can send one question and read its reply before sending the next."""
+    db = tmp_path / "kb.db"
+    assert run("ingest", "--db", str(db), "--no-embed", str(ROOT / "knowledge" / "articles")).returncode == 0
+    env = {**os.environ, "STRIKEBOT_EMBED_MODEL": "none"}
+    with subprocess.Popen([sys.executable, "-m", "bot", "ask", "--json", "--db", str(db)], cwd=ROOT, env=env, text=True,
+                          stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE) as proc:
+        replies = []
+        for question in ("Who won the Super Bowl?", "What percentage of members voted to authorize a strike?"):
+            proc.stdin.write(question + "\n")
+            proc.stdin.flush()
+            replies.append(json.loads(proc.stdout.readline()))  # before stdin is closed
+        proc.stdin.close()
+        assert proc.wait(timeout=60) == 0
+    assert [r["question"] for r in replies] == ["Who won the Super Bowl?", "What percentage of members voted to authorize a strike?"]
+    assert all("passages" in r for r in replies)

@@ -42,7 +42,7 @@ BANK_PEOPLE = 200
 MAX_QUESTION_LENGTH = 500
 FACT_MATCH = 0.85  # how close a question must be to a moderator's fact (see Engine._fact)
 PASSAGES = 3  # the closest sourced passages shown when the bot is not sure
-PASSAGE_FLOOR = -6.0  # the candidate model's log-odds under which even the best candidate is not about the question
+PASSAGE_FLOOR = -3.5  # the candidate model's log-odds under which even the best candidate is not about the question: the lowest that kept every right passage shown on the training splits
 # How close a question must be to one a server confirmed an answer for. Among the 57,969 pairs of
 # training questions (all sets) with different answers, the closest scored 77; none reached 80.
 CONFIRMED_MATCH = 0.85
