@@ -395,6 +395,14 @@ def cmd_fit(args: argparse.Namespace) -> int:
 
     try:
         items = evaluate.load_items(args.questions)
+        if args.confirmed is not None:  # a knowledge base's confirmed examples join the training questions
+            if not args.confirmed.is_file():
+                raise OSError(f"no knowledge base at {args.confirmed}")
+            source = Store(args.confirmed, bundled=False)
+            try:
+                items += evaluate.confirmed_items(source.all_confirmed_examples(), args.train)
+            finally:
+                source.close()
         # The plain encoder: the similarities fitted on must not come from a tuning that saw these questions.
         engine, _folder = _eval_engine(args, Ranker.untrained(), tuned=False)
     except (evaluate.EvalError, ArticleError, OSError) as error:
@@ -542,6 +550,8 @@ def build_parser() -> argparse.ArgumentParser:
     ft.add_argument("questions", nargs="+", type=Path)
     ft.add_argument("--articles", nargs="+", type=Path, default=[])
     ft.add_argument("--train", default="train", help="the split to fit on (default: %(default)s)")
+    ft.add_argument("--confirmed", type=Path, default=None, metavar="DB",
+                    help="also fit on the examples the servers of this knowledge base confirmed (their articles must be given too)")
     ft.add_argument("--target", type=float, default=0.05, help="wrong-answer rate the threshold aims for (default: %(default)s)")
     ft.add_argument("--out", type=Path, default=MODEL_PATH, help="weights file (default: the one the engine reads)")
     ft.add_argument("--tune-encoder", action="store_true",

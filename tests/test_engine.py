@@ -12,6 +12,7 @@ from knowledge.engine.analysis import Vocabulary, analyse
 from knowledge.engine.answer import Engine
 from knowledge.engine.ranker import MODEL_PATH, Model, ModelError, Ranker, standing
 from knowledge.reading.text import content_stems
+from knowledge.store import Store
 
 ROOT = Path(__file__).resolve().parent.parent
 ENGINE_DATA = Path(__file__).parent / "data" / "engine"
@@ -160,3 +161,23 @@ def test_suggestions_come_from_the_story_asked_about_and_are_answerable(store):
     assert suggestions and "Odalys Ferrer" in suggestions[0]  # the nurses' story, not the most quoted people
     for suggestion in suggestions:
         assert engine.ask(suggestion).answered
+
+
+def test_fit_adds_a_knowledge_bases_confirmed_examples_to_the_training_questions(tmp_path):
+    db = tmp_path / "kb.db"
+    kb = Store(db)
+    kb.ingest_file(ENGINE_DATA / "hospital-strike.txt")
+    engine = Engine(kb)
+    question = "Will the Lakeshore nurses get free parking?"
+    passage = engine.ask(question).passages[0]
+    kb.confirm_example(7, question, passage.sentence_id, actor_id=1)
+    kb.close()
+    out = tmp_path / "ranker.json"
+    run = run_cli("fit", str(ENGINE_DATA / "questions.jsonl"), "--articles", str(ENGINE_DATA), "--out", str(out), "--confirmed", str(db))
+    assert run.returncode == 0, run.stderr
+    lines = (ENGINE_DATA / "questions.jsonl").read_text().splitlines()
+    train = sum(1 for line in lines if json.loads(line)["split"] == "train")
+    assert f"fitted on {train + 1} questions" in run.stdout
+    assert Ranker.load(out).model(semantic=False).info["questions"] == train + 1
+    missing = run_cli("fit", str(ENGINE_DATA / "questions.jsonl"), "--out", str(out), "--confirmed", str(tmp_path / "none.db"))
+    assert missing.returncode == 2 and "no knowledge base" in missing.stderr and "Traceback" not in missing.stderr

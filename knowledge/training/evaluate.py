@@ -157,6 +157,16 @@ def load_items(paths: Iterable[Path]) -> list[Item]:
     return items
 
 
+def confirmed_items(examples: Iterable[dict[str, Any]], split: str = "train") -> list[Item]:
+    """A knowledge base's confirmed examples (`Store.all_confirmed_examples`) as training questions:
+    the question, its confirmed sentence as the expected text, and that sentence's article."""
+    return [
+        Item(id=f"confirmed:{e['id']}", question=e["question"], expect=(e["sentence_text"],), source=(Path(e["article_path"]).name,),
+             split=split, style="confirmed", kind="confirmed", file="confirmed examples")
+        for e in examples
+    ]
+
+
 def build_store(db_path: Path, article_dirs: Iterable[Path]) -> Store:
     """A fresh knowledge base: the bundled articles and every article in `article_dirs`."""
     store = Store(db_path)
