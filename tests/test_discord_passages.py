@@ -9,26 +9,8 @@ import pytest
 
 from bot.render import LIMITS, answer_embed, asked, plain_link, quiet
 from knowledge.models import CONFIRMED_NOTE, PASSAGES_HEADING, Answer, Source
+from tests.stories import KILN, VAGUE
 from tests.test_discord import embed_text, eventually, last, pings
-
-# A short invented story: every name, figure and quote below is made up for these tests.
-KILN = """---
-title: Kiln workers at Ostrava Pottery walk out over shift rotas
-outlet: Riverside Herald
-date: 2032-04-11
-url: https://example.org/herald/kiln-walkout
----
-Kiln workers at the Ostrava Pottery works walked off the job on Tuesday after talks over shift rotas collapsed.
-
-Of the 310 members of Potters Union Local 12, 87% voted to authorize the walkout, the local said.
-
-"We will not fire another kiln until the night rota is fair," said Local 12 president Marisol Quenby.
-
-Ostrava Pottery chief executive Bertram Vell said the company had offered a fourth rest day.
-
-The works lost about $55,000 a day while the kilns stood cold, Vell said.
-"""
-VAGUE = "what is going on with the kilns"  # about the story, but no one sentence answers it: passages
 
 
 @pytest.fixture
