@@ -117,13 +117,15 @@ def test_eval_prints_the_figures_per_set_and_the_misses():
     assert run.returncode == 0, run.stderr
     lines = run.stdout.splitlines()
     overall = next(line for line in lines if line.startswith("all "))
-    assert "right" in overall and "abstained" in overall and "score" in overall and "wrong-answer rate" in overall
+    assert all(words in overall for words in ("confident right", "wrong", "right passage shown", "out-of-scope: confident", "score"))
     assert any(line.startswith("split train") for line in lines)
     assert any(line.startswith("split validation") for line in lines)
-    right = int(overall.split("right")[1].split("/")[0])
+    right, answerable = (int(n) for n in overall.split("confident right")[1].split("(")[0].split("/"))
+    shown, shown_of = (int(n) for n in overall.split("right passage shown")[1].split("(")[0].split("/"))
+    oos_confident, oos = (int(n) for n in overall.split("out-of-scope: confident")[1].split("passages")[0].split("/"))
     misses = sum(1 for line in lines if line.startswith("MISS "))
-    oos_abstained = int(overall.split("out-of-scope abstained")[1].split("/")[0])
-    assert right + oos_abstained + misses == 15
+    assert answerable + oos == 15 and shown_of == answerable and right <= shown <= answerable
+    assert right + (oos - oos_confident) + misses == 15
 
 
 def test_eval_refuses_a_missing_question_file_politely():
@@ -149,8 +151,11 @@ def test_suggestions_come_from_the_story_asked_about_and_are_answerable(store):
     for name in ("transit-strike.txt", "hospital-strike.txt", "bakery-strike.txt"):
         store.ingest_file(ENGINE_DATA / name)
     engine = Engine(store)
-    answer = engine.ask("Will the Lakeshore nurses get free parking?")
+    question = "Will the Lakeshore nurses get free parking?"
+    answer = engine.ask(question)
     assert not answer.answered
-    assert answer.suggestions and "Odalys Ferrer" in answer.suggestions[0]  # the nurses' story, not the most quoted people
-    for suggestion in answer.suggestions:
+    assert all(p.source.path.endswith("hospital-strike.txt") for p in answer.passages)  # passages, when shown, from the nurses' story
+    suggestions = engine.suggest(question, ranked=engine.rank(question))
+    assert suggestions and "Odalys Ferrer" in suggestions[0]  # the nurses' story, not the most quoted people
+    for suggestion in suggestions:
         assert engine.ask(suggestion).answered
