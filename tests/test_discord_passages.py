@@ -205,3 +205,25 @@ def test_long_passages_fit_discords_limits_with_their_source_whole():
     embed = answer_embed(Answer(question="why " * 120, answered=False, kind=None, passages=(long, long, long)))
     assert len(embed.title) <= LIMITS["title"] and len(embed) <= 6000
     assert all(len(f.value) <= LIMITS["field"] and f.value.endswith("k" * 450) for f in embed.fields)
+
+
+async def test_a_pick_while_another_process_holds_the_write_lock_is_refused_politely_and_lost_nowhere(simcord_env, kiln):
+    import subprocess
+    import sys
+
+    from tests.test_store_ops import HOLD_THE_WRITE_LOCK
+
+    guild, channel, members, _ = kiln
+    store = simcord_env.bot.engine.store
+    shown = await members[0].slash(channel, "ask", question=VAGUE)
+    holder = subprocess.Popen([sys.executable, "-c", HOLD_THE_WRITE_LOCK, str(store.path), "2.5"], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "holding"
+        busy = await members[0].click(shown.response, label="1 answers it")
+        assert busy.ephemeral and "busy" in last(busy).content and "not recorded" in last(busy).content
+    finally:
+        holder.wait(timeout=30)
+    for member in members[:3]:  # the lock is free again: the same picks are recorded, and confirm
+        done = await member.click(shown.response, label="1 answers it")
+    assert "confirmed for this server" in last(done).content
+    assert len(store.confirmed_examples(guild.id)) == 1
