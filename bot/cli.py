@@ -293,7 +293,12 @@ def cmd_chat(args: argparse.Namespace) -> int:
 
 
 def _chat(args: argparse.Namespace, engine: Engine) -> int:
+    """Questions one after the other; a follow-up ("and what did he say about it?") is read
+    against the previous answer, and the console says how it read it."""
+    from knowledge.engine import followup
+
     print("strikebot chat: ask about the negotiations; an empty line or Ctrl-D quits.")
+    previous = None
     while True:
         try:
             question = input("? ")
@@ -302,8 +307,12 @@ def _chat(args: argparse.Namespace, engine: Engine) -> int:
             return 0
         if not question.strip():
             return 0
+        resolved = followup.resolve(question, previous)
+        if resolved != question:
+            print(f"(taken as: {resolved})")
         try:
-            print(engine.ask(question, args.guild).text)
+            previous = engine.ask(resolved, args.guild)
+            print(previous.text)
         except QuestionError as error:
             print(error)
         print()

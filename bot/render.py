@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from typing import Any
+from urllib.parse import urlsplit
 
 import discord
 from discord import app_commands
@@ -11,7 +13,7 @@ from discord import app_commands
 from bot.checks import NotAdministrator
 from bot.errors import Busy, UserError
 from knowledge.engine.answer import QuestionError
-from knowledge.models import Answer, Fact, FactChange, GuildSettings
+from knowledge.models import CONFIRMED_NOTE, PASSAGES_HEADING, Answer, Fact, FactChange, GuildSettings, Source
 from knowledge.reading.ingest import ArticleError
 from knowledge.store import FactError, NotFoundError
 
@@ -32,6 +34,27 @@ def quiet(text: str) -> str:
     return re.sub(r"@(everyone|here)", "@\u200b\\1", text)
 
 
+def unquiet(text: str) -> str:
+    """The words `quiet` was given, read back from a message (the question in an answer's title):
+    its escapes and the invisible characters it added removed."""
+    text = "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
+    return re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", text)  # a backslash before ASCII punctuation
+
+
+def plain_link(url: str) -> str:
+    """`url` when it is a well-formed http(s) link, shown as it is (never masked behind other
+    words); "" otherwise."""
+    url = url.strip()
+    if not url or len(url) > 500 or any(ch.isspace() or ch in '<>"`|\\' or unicodedata.category(ch)[0] == "C" for ch in url):
+        return ""
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+    except ValueError:  # "http://[::1" and the like
+        return ""
+    return url if parts.scheme.lower() in ("http", "https") and host else ""
+
+
 _EMPHASIS = re.compile(r"\*\*(.+?)\*\*(.*)", re.DOTALL)
 
 
@@ -49,8 +72,23 @@ def answer_key(answer: Answer) -> str:
     return f"s{answer.sentence_id}" if answer.sentence_id else "none"
 
 
+def source_text(source: Source) -> str:
+    """A citation as shown: outlet, date and headline, then the link when it is a well-formed http(s) one."""
+    link = plain_link(source.url)
+    return quiet(source.citation) + (f"\n{link}" if link else "")
+
+
+def asked(title: str | None) -> str:
+    """The question an answer's embed was for, read back from its title ("Q: ..."); "" when it has none."""
+    if not title or not title.startswith("Q: "):
+        return ""
+    return unquiet(title.removeprefix("Q: ")).strip()
+
+
 def answer_embed(answer: Answer) -> discord.Embed:
     """The quote or figure first, then who said it, then the citation."""
+    if not answer.answered and answer.passages:
+        return passages_embed(answer)
     if not answer.answered:
         embed = discord.Embed(
             title="No sourced answer",
@@ -58,7 +96,7 @@ def answer_embed(answer: Answer) -> discord.Embed:
             colour=COLOURS[None],
         )
         if answer.suggestions:
-            embed.add_field(name="Questions I can answer", value=clip("\n".join(f"\u2022 {s}" for s in answer.suggestions), LIMITS["field"]))
+            embed.add_field(name="Questions I can answer", value=clip("\n".join(f"\u2022 {quiet(s)}" for s in answer.suggestions), LIMITS["field"]))
         return embed
     headline, evidence = quiet_headline(answer.headline), quiet(answer.evidence)
     if answer.kind == "quote":
@@ -73,14 +111,39 @@ def answer_embed(answer: Answer) -> discord.Embed:
         description = headline if answer.headline == answer.evidence else f"{headline}\n\n> {evidence}"
     if answer.note:
         description += f"\n\n*{quiet(answer.note)}*"
+    if answer.confirmed:
+        description += f"\n\n\u2705 {CONFIRMED_NOTE}"
     embed = discord.Embed(description=clip(description, LIMITS["description"]), colour=COLOURS.get(answer.kind, COLOURS[None]))
     embed.title = clip(f"Q: {quiet(answer.question)}", LIMITS["title"])
     if answer.source:
-        source = quiet(answer.source.citation)
-        if answer.source.url:
-            source += f"\n{answer.source.url}"
-        embed.add_field(name="Source", value=clip(source, LIMITS["field"]), inline=False)
+        embed.add_field(name="Source", value=clip(source_text(answer.source), LIMITS["field"]), inline=False)
     embed.set_footer(text="Quotes and figures are verbatim from the source.")
+    return embed
+
+
+def passage_text(passage: Answer) -> str:
+    """One passage in the embed: what it picks out (figure, quote and speaker, person), its
+    sentence, then its source; within a field's limit, the source and its link kept whole."""
+    lines = []
+    if passage.kind == "quote":
+        lines.append(f"{quiet_headline(passage.headline)} \u2014 **{quiet(passage.speaker or '')}**")
+    elif passage.headline and passage.headline != passage.evidence:
+        lines.append(quiet_headline(passage.headline))
+    lines.append(f"> {quiet(passage.evidence)}")
+    source = ""
+    if passage.source:
+        link = plain_link(passage.source.url)
+        source = "\n" + clip(quiet(passage.source.citation), 300) + (f"\n{link}" if link else "")
+    return clip("\n".join(lines), LIMITS["field"] - len(source)) + source
+
+
+def passages_embed(answer: Answer) -> discord.Embed:
+    """Not sure: one embed, a plain heading saying these passages may answer the question, and
+    the passages numbered, best first (the buttons under it say which one does)."""
+    embed = discord.Embed(title=clip(f"Q: {quiet(answer.question)}", LIMITS["title"]), description=PASSAGES_HEADING, colour=COLOURS[None])
+    for number, passage in enumerate(answer.passages, 1):
+        embed.add_field(name=f"Passage {number}", value=passage_text(passage), inline=False)
+    embed.set_footer(text="If one of them answers the question, say which with the buttons below.")
     return embed
 
 

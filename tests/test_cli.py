@@ -108,3 +108,34 @@ def test_ask_json_answers_each_line_as_it_arrives(tmp_path):
         assert proc.wait(timeout=60) == 0
     assert [r["question"] for r in replies] == ["Who won the Super Bowl?", "What percentage of members voted to authorize a strike?"]
     assert all("passages" in r for r in replies)
+
+
+def test_chat_reads_a_follow_up_against_the_previous_answer(tmp_path):
+    from tests.stories import KILN
+
+    story = tmp_path / "kiln.md"
+    story.write_text(KILN, encoding="utf-8")
+    db = new_kb(tmp_path)
+    assert run("ingest", "--db", db, "--no-embed", str(story)).returncode == 0
+    done = run("chat", "--db", db, stdin="What did Marisol Quenby say?\nand who is she?\nwho is she?\n\n")
+    assert done.returncode == 0, done.stderr
+    _, said, who, again, _ = done.stdout.split("\n? ")
+    assert "night rota is fair" in said
+    assert who.startswith("(taken as: who is Marisol Quenby?)\n**Marisol Quenby**, Local 12 president")
+    assert again.startswith("(taken as: who is Marisol Quenby?)")  # still about the last answer, which was about her
+
+
+def test_ask_exits_1_with_passages_and_with_no_answer(tmp_path):
+    from knowledge.models import PASSAGES_HEADING
+    from tests.stories import KILN, VAGUE
+
+    story = tmp_path / "kiln.md"
+    story.write_text(KILN, encoding="utf-8")
+    db = new_kb(tmp_path)
+    run("ingest", "--db", db, "--no-embed", str(story))
+    passages = run("ask", "--db", db, VAGUE)
+    assert passages.returncode == 1 and passages.stdout.startswith(PASSAGES_HEADING) and "1. " in passages.stdout
+    nothing = run("ask", "--db", db, "Who won the Super Bowl?")
+    assert nothing.returncode == 1 and nothing.stdout.startswith("I have no sourced answer")
+    answered = run("ask", "--db", db, "What did Marisol Quenby say?")
+    assert answered.returncode == 0 and "night rota" in answered.stdout

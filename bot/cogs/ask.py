@@ -5,28 +5,33 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+import sqlite3
+from collections.abc import Awaitable
 from typing import Any
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.checks import ask_cooldown
+from bot.checks import ask_cooldown, is_moderator
 from bot.client import StrikeBot
 from bot.errors import Busy
-from bot.render import answer_embed, answer_key, clip, error_message
-from knowledge.engine.answer import QuestionError
+from bot.render import answer_embed, answer_key, asked, clip, error_message
+from knowledge.engine import followup
+from knowledge.engine.answer import Engine, QuestionError
 from knowledge.models import Answer
+from knowledge.store.confirmed import MEMBERS_TO_CONFIRM
 
 log = logging.getLogger(__name__)
 ACK_SECONDS = 2.0  # answer directly if the core is this quick; otherwise defer first
 
 
 class ContextButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"sb:ctx:(?P<key>[sf]\d+)"):
-    """Shows the paragraph around an answer, privately."""
+    """Shows the paragraph around an answer (or around one of the passages: "Show context 2"), privately."""
 
-    def __init__(self, key: str) -> None:
-        super().__init__(discord.ui.Button(label="Show context", style=discord.ButtonStyle.secondary, custom_id=f"sb:ctx:{key}"))
+    def __init__(self, key: str, number: int | None = None, row: int | None = None) -> None:
+        label = "Show context" + (f" {number}" if number else "")
+        super().__init__(discord.ui.Button(label=label, style=discord.ButtonStyle.secondary, custom_id=f"sb:ctx:{key}"), row=row)
         self.key = key
 
     @classmethod
@@ -59,9 +64,7 @@ class VoteButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"sb:v
 
     async def callback(self, interaction: discord.Interaction) -> None:
         bot: StrikeBot = interaction.client  # type: ignore[assignment]
-        question = ""
-        if interaction.message and interaction.message.embeds:
-            question = (interaction.message.embeds[0].title or "").removeprefix("Q: ")
+        question = asked(interaction.message.embeds[0].title) if interaction.message and interaction.message.embeds else ""
         await interaction.response.send_message("Thanks for your vote.", ephemeral=True)
         bot.later(bot.engine.store.vote, interaction.user.id, interaction.guild_id, question, self.key, self.helpful)
 
@@ -92,6 +95,88 @@ class SuggestionSelect(discord.ui.DynamicItem[discord.ui.Select[Any]], template=
         Ask.after(bot, answer, interaction.guild_id)
 
 
+async def reply_privately(interaction: discord.Interaction, work: Awaitable[str]) -> None:
+    """Say what `work` says, privately: at once when it is quick, else after a "thinking..." (a
+    write can wait on another process's); a refusal it raises is worded as every error is."""
+    task = asyncio.ensure_future(work)
+    done, _ = await asyncio.wait({task}, timeout=ACK_SECONDS)
+    if not done:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+    try:
+        message = await task
+    except sqlite3.OperationalError:
+        log.warning("a passage pick was not stored", exc_info=True)
+        message = "The knowledge base is busy right now, so that was not recorded; please click again in a moment."
+    except Exception as error:
+        message, expected = error_message(error)
+        if not expected:
+            log.exception("a passage button failed")
+    if interaction.response.is_done():
+        await interaction.followup.send(clip(message, 2000), ephemeral=True)
+    else:
+        await interaction.response.send_message(clip(message, 2000), ephemeral=True)
+
+
+class PassageButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"sb:pick:(?P<number>[1-9]):(?P<sentence>\d+)"):
+    """ "N answers it", under the passages shown when the bot is not sure. A moderator's click
+    confirms that sentence for the question (the embed's title) in this server at once; a member's
+    counts as one pick, and MEMBERS_TO_CONFIRM members picking the same passage confirm it."""
+
+    def __init__(self, number: int, sentence_id: int) -> None:
+        super().__init__(
+            discord.ui.Button(label=f"{number} answers it", style=discord.ButtonStyle.primary, custom_id=f"sb:pick:{number}:{sentence_id}"),
+            row=1,
+        )
+        self.number = number
+        self.sentence_id = sentence_id
+
+    @classmethod
+    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Button[Any], match: re.Match[str], /) -> PassageButton:  # noqa: ANN102
+        return cls(int(match["number"]), int(match["sentence"]))
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        await reply_privately(interaction, self._record(interaction))
+
+    async def _record(self, interaction: discord.Interaction) -> str:
+        bot: StrikeBot = interaction.client  # type: ignore[assignment]
+        question = asked(interaction.message.embeds[0].title) if interaction.message and interaction.message.embeds else ""
+        if not question:
+            return "Sorry, I can't tell which question these passages were for."
+        if interaction.guild_id is None:
+            return "Thanks! Passages are confirmed for a server, so a pick counts only in one; here, nothing was recorded."
+        store = bot.engine.store
+        if is_moderator(interaction):
+            await bot.core(store.confirm_example, interaction.guild_id, question, self.sentence_id, interaction.user.id, "moderator")
+            return (f"Recorded: passage {self.number} is now confirmed for this server as the answer to this question. "
+                    "Asked again here, it is the answer, marked as confirmed.")
+        example = await bot.core(store.pick_passage, interaction.guild_id, interaction.user.id, question, self.sentence_id)
+        if example is not None:
+            return (f"Recorded: {MEMBERS_TO_CONFIRM} members picked passage {self.number}, so it is now confirmed for this server "
+                    "as the answer to this question.")
+        return (f"Thanks, your pick is recorded. When {MEMBERS_TO_CONFIRM} members pick the same passage for this question "
+                "(or a moderator does), it becomes this server's answer.")
+
+
+class NoPassageButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"sb:pick:none"):
+    """ "None does": the question is logged as unanswered, for the moderators."""
+
+    def __init__(self) -> None:
+        super().__init__(discord.ui.Button(label="None does", style=discord.ButtonStyle.secondary, custom_id="sb:pick:none"), row=1)
+
+    @classmethod
+    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Button[Any], match: re.Match[str], /) -> NoPassageButton:  # noqa: ANN102
+        return cls()
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        bot: StrikeBot = interaction.client  # type: ignore[assignment]
+        question = asked(interaction.message.embeds[0].title) if interaction.message and interaction.message.embeds else ""
+        if not question:
+            await interaction.response.send_message("Sorry, I can't tell which question these passages were for.", ephemeral=True)
+            return
+        await interaction.response.send_message("Thanks: the question is logged as unanswered for the moderators.", ephemeral=True)
+        bot.later(bot.engine.store.log_unanswered, question, interaction.guild_id)
+
+
 def answer_view(answer: Answer) -> discord.ui.View:
     view = discord.ui.View(timeout=None)
     if answer.answered:
@@ -99,9 +184,29 @@ def answer_view(answer: Answer) -> discord.ui.View:
         view.add_item(ContextButton(key))
         view.add_item(VoteButton(True, key))
         view.add_item(VoteButton(False, key))
+    elif answer.passages:
+        numbered = [(number, p.sentence_id) for number, p in enumerate(answer.passages, 1) if p.sentence_id]
+        for number, sentence_id in numbered:
+            view.add_item(ContextButton(f"s{sentence_id}", number, row=0))
+        for number, sentence_id in numbered:
+            view.add_item(PassageButton(number, sentence_id))
+        view.add_item(NoPassageButton())
     elif answer.suggestions:
         view.add_item(SuggestionSelect(list(answer.suggestions)))
     return view
+
+
+def follow_up(engine: Engine, previous_question: str, question: str, guild_id: int | None) -> Answer:
+    """A question asked in reply to one of the bot's answers, as one core call: when it has a
+    pronoun or a bare "it", the previous answer is rebuilt by asking its question again (no
+    suggestions: cheap) and the question is read against it (`followup.resolve`)."""
+    if not followup.is_follow_up(question):
+        return engine.ask(question, guild_id)
+    try:
+        previous = engine.ask(previous_question, guild_id, suggest=False)
+    except QuestionError:
+        previous = None
+    return engine.ask(followup.resolve(question, previous), guild_id)
 
 
 class Ask(commands.Cog):
@@ -113,8 +218,9 @@ class Ask(commands.Cog):
 
     @staticmethod
     def after(bot: StrikeBot, answer: Answer, guild_id: int | None) -> None:
-        """Once the member has the reply: an unanswered question is logged for the moderators, best-effort."""
-        if not answer.answered and answer.question.strip():
+        """Once the member has the reply: a question with no answer and no passages is logged for the
+        moderators, best-effort (one shown passages is logged when a member says "None does")."""
+        if not answer.answered and not answer.passages and answer.question.strip():
             bot.later(bot.engine.store.log_unanswered, answer.question, guild_id)
 
     @app_commands.command(name="ask")
@@ -146,10 +252,27 @@ class Ask(commands.Cog):
         questions = self.bot.engine.complete(current[:200], interaction.guild_id)
         return [app_commands.Choice(name=clip(q, 100), value=clip(q, 100)) for q in questions[:25]]
 
+    async def replied_question(self, message: discord.Message) -> str:
+        """The question of the bot's answer that `message` replies to; "" when it replies to none."""
+        reference = message.reference
+        if reference is None or reference.message_id is None or self.bot.user is None:
+            return ""
+        replied = reference.resolved if isinstance(reference.resolved, discord.Message) else reference.cached_message
+        if replied is None:
+            try:
+                replied = await message.channel.fetch_message(reference.message_id)
+            except discord.HTTPException:
+                return ""
+        if replied.author.id != self.bot.user.id or not replied.embeds:
+            return ""
+        return asked(replied.embeds[0].title)
+
     @commands.Cog.listener()
     async def on_message(self, message: discord.Message) -> None:
         """An explicit mention of the bot with a question, or a "?" in an answer channel.
-        A reply to one of the bot's answers mentions it too, but is not a question."""
+        A reply to one of the bot's answers mentions it too, but is not a question unless the
+        member also mentions the bot in the text: then it is a follow-up ("and what did he say
+        about it?"), read against the answer it replies to."""
         if message.author.bot or self.bot.user is None:
             return
         mentioned = self.bot.user.id in message.raw_mentions  # written in the text, not a reply's ping
@@ -164,8 +287,12 @@ class Ask(commands.Cog):
                 await message.reply(f"You're asking quickly! Please try again in {wait:.0f} s.", mention_author=False)
             return
         question = re.sub(rf"<@!?{self.bot.user.id}>", "", message.content).strip()
+        previous = await self.replied_question(message) if mentioned else ""
         try:
-            answer = await self._answer(question, guild_id)
+            if previous:
+                answer = await self.bot.core(follow_up, self.bot.engine, previous, question, guild_id)
+            else:
+                answer = await self._answer(question, guild_id)
         except (QuestionError, Busy) as error:
             if mentioned:
                 await message.reply(str(error), mention_author=False)
@@ -180,5 +307,5 @@ class Ask(commands.Cog):
 
 
 async def setup(bot: StrikeBot) -> None:
-    bot.add_dynamic_items(ContextButton, VoteButton, SuggestionSelect)
+    bot.add_dynamic_items(ContextButton, VoteButton, SuggestionSelect, PassageButton, NoPassageButton)
     await bot.add_cog(Ask(bot))
