@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from typing import Any
+from urllib.parse import urlsplit
 
 import discord
 from discord import app_commands
@@ -24,12 +25,40 @@ def clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "\u2026"
 
 
+# Characters Discord's markdown obeys anywhere in a line: emphasis, strike-through, spoilers, code,
+# masked links ([text](url)), and the angle brackets of mentions, channels, timestamps and <links>.
+_INLINE = re.compile(r"([\\*_~`|\[\]<>])")
+# What a line may start with to become a heading, a quote, a list or subtext.
+_LINE_START = re.compile(r"^([ \t]*)([#>+-]|\d+(?=[.)]))", re.MULTILINE)
+# A link Discord would find in plain text (scheme://...): the colon is escaped, so it stays text.
+_AUTOLINK = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*):(?=//)")
+
+
 def quiet(text: str) -> str:
-    """Text from outside the bot (a member's question, an article, a fact) shown in a
-    message: its markdown is shown, not obeyed (no masked links, spoilers, headings),
-    and no mention syntax renders."""
-    text = discord.utils.escape_markdown(text)
+    """Text from outside the bot (a member's question, an article, a fact, a feed) shown in a
+    message: every piece of markdown in it is shown, not obeyed (every masked link, spoiler,
+    heading, quote, list, code span and bare link), and no mention syntax renders."""
+    text = _INLINE.sub(r"\\\1", text)
+    text = _LINE_START.sub(lambda m: m[1] + (m[2] + "\\" if m[2][0].isdigit() else "\\" + m[2]), text)
+    text = _AUTOLINK.sub(r"\1\\:", text)
     return re.sub(r"@(everyone|here)", "@\u200b\\1", text)
+
+
+def safe_url(url: str | None) -> str:
+    """A link from outside, shown as a plain link (<url>, no preview), or "" when it is not
+    a well-formed http(s) URL: anything else (markdown, spaces, another scheme) is not shown."""
+    url = (url or "").strip()
+    if not url or len(url) > 2000 or any(c.isspace() or c in '<>"\\`|[]' or not c.isprintable() for c in url):
+        return ""
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises for a bad port
+    except ValueError:
+        return ""
+    host = parts.hostname or ""
+    if parts.scheme.lower() not in ("http", "https") or not re.fullmatch(r"[a-z0-9.-]+", host) or "@" in parts.netloc:
+        return ""
+    return f"<{url}>"
 
 
 _EMPHASIS = re.compile(r"\*\*(.+?)\*\*(.*)", re.DOTALL)
@@ -77,8 +106,8 @@ def answer_embed(answer: Answer) -> discord.Embed:
     embed.title = clip(f"Q: {quiet(answer.question)}", LIMITS["title"])
     if answer.source:
         source = quiet(answer.source.citation)
-        if answer.source.url:
-            source += f"\n{answer.source.url}"
+        if safe_url(answer.source.url):
+            source += f"\n{safe_url(answer.source.url)}"
         embed.add_field(name="Source", value=clip(source, LIMITS["field"]), inline=False)
     embed.set_footer(text="Quotes and figures are verbatim from the source.")
     return embed
@@ -98,6 +127,11 @@ def history_lines(changes: list[FactChange]) -> str:
         for c in changes
     ]
     return clip("\n".join(lines), LIMITS["description"])
+
+
+def context_message(text: str) -> str:
+    """"Show context": the paragraph (or fact) around an answer, escaped like the answer itself."""
+    return clip(quiet(text), LIMITS["content"]) if text.strip() else "No context is stored for this answer."
 
 
 def error_message(error: BaseException) -> tuple[str, bool]:
@@ -134,7 +168,7 @@ def help_embed(overview: dict[str, Any], settings: GuildSettings | None) -> disc
     if settings and settings.answer_channels:
         ways.append("ask in " + ", ".join(f"<#{c}>" for c in sorted(settings.answer_channels)) + " (end with ?)")
     embed.add_field(name="How to ask", value=clip("\n".join(f"\u2022 {w}" for w in ways), LIMITS["field"]), inline=False)
-    latest = f" (latest: {quiet(overview['latest_title'])}, {overview['latest_article']})" if overview["latest_title"] else ""
+    latest = f" (latest: {quiet(overview['latest_title'])}, {quiet(overview['latest_article'])})" if overview["latest_title"] else ""
     known = f"{overview['articles']} news articles{latest}"
     if settings is not None:
         when = f" (last changed {overview['latest_fact']})" if overview["facts"] else ""

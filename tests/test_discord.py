@@ -494,7 +494,7 @@ async def test_markdown_from_facts_and_questions_is_shown_not_obeyed(simcord_env
                     source="memo", questions="How much is strike pay?")
     result = await member.slash(channel, "ask", question="how much is **strike pay** ||really||?")
     embed = result.response.embeds[0]
-    assert "\\|\\|$400\\|\\|" in embed.description and "\\[the memo](https://evil.example)" in embed.description
+    assert "\\|\\|$400\\|\\|" in embed.description and "\\[the memo\\](https\\://evil.example)" in embed.description
     assert "\\*\\*strike pay\\*\\*" in embed.title and "\\|\\|really\\|\\|" in embed.title
     assert "match" not in (embed.footer.text or "")  # no internal score shown to members
 

@@ -7,7 +7,7 @@ from discord import app_commands
 
 from bot.checks import ModeratorGroupCog
 from bot.client import StrikeBot
-from bot.render import clip, quiet
+from bot.render import clip, quiet, safe_url
 from knowledge.reading.ingest import MAX_ARTICLE_BYTES, ArticleError
 from knowledge.web.feeds import ingest_link
 from knowledge.web.fetch import check_url
@@ -53,14 +53,14 @@ class Articles(ModeratorGroupCog, group_name="article", group_description="Moder
         verb = "Already had" if result.status == "skipped" else "Added"
         if result.status != "skipped":
             self.bot.schedule_embedding()
-        await interaction.followup.send(clip(f"{verb} article #{result.article_id}: {result.title}", 2000), ephemeral=True)
+        await interaction.followup.send(clip(f"{verb} article #{result.article_id}: {quiet(result.title)}", 2000), ephemeral=True)
 
     async def add_link(self, interaction: discord.Interaction, url: str, overrides: dict[str, str]) -> None:
         """Acknowledge at once; fetch in the bot's web threads; report when done (errors too, privately)."""
         if not url:
             raise ArticleError("Attach a .txt or .md file, or give the story's link in `url:`.")
         check_url(url)  # refuse a bad scheme at once, before saying "fetching"
-        await interaction.response.send_message(clip(f"Fetching <{url}> … I'll say here when it is added.", 2000), ephemeral=True)
+        await interaction.response.send_message(clip(f"Fetching {safe_url(url) or 'the link'} … I'll say here when it is added.", 2000), ephemeral=True)
         result, article = await self.bot.web(
             ingest_link, self.bot.engine.store, url, guild_id=interaction.guild_id, added_by=interaction.user.id, overrides=overrides,
             policy=self.bot.policy,
@@ -70,7 +70,7 @@ class Articles(ModeratorGroupCog, group_name="article", group_description="Moder
         outlet = meta.get("outlet", "") + (" (outlet inferred)" if meta.get("outlet_inferred") else "")
         details = " · ".join(x for x in (outlet, meta.get("date") or "no date on the page", meta.get("author", "")) if x)
         await interaction.followup.send(
-            clip(f"{verb} article #{result.article_id}: {quiet(result.title)}\n{quiet(details)}\n<{article.url}>", 2000), ephemeral=True
+            clip(f"{verb} article #{result.article_id}: {quiet(result.title)}\n{quiet(details)}\n{safe_url(article.url)}", 2000), ephemeral=True
         )
 
 

@@ -14,7 +14,7 @@ from discord.ext import commands
 from bot.checks import ask_cooldown
 from bot.client import StrikeBot
 from bot.errors import Busy
-from bot.render import answer_embed, answer_key, clip, error_message
+from bot.render import answer_embed, answer_key, clip, context_message, error_message
 from knowledge.engine.answer import QuestionError
 from knowledge.models import Answer
 
@@ -36,7 +36,7 @@ class ContextButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"s
     async def callback(self, interaction: discord.Interaction) -> None:
         bot: StrikeBot = interaction.client  # type: ignore[assignment]
         text = await bot.core(bot.engine.context_for, self.key, interaction.guild_id)
-        await interaction.response.send_message(clip(text or "No context is stored for this answer.", 2000), ephemeral=True)
+        await interaction.response.send_message(context_message(text), ephemeral=True)
 
 
 class VoteButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"sb:vote:(?P<up>[01]):(?P<key>[sf]\d+)"):
