@@ -37,10 +37,23 @@ class IngestResult:
 class ArticlesMixin(StoreBase):
     """Adding articles (one, uploaded, or in bulk) and their derived rows; listing them."""
 
-    def sync_bundled(self) -> list[IngestResult]:
-        """Make sure every bundled article is in the knowledge base."""
-        results = []
+    def bundled_missing(self) -> list[Path]:
+        """The bundled articles whose text is not in the knowledge base (new or changed), found by reading only."""
+        here = {row[0] for row in self._values("select sha256 from articles where guild_id is null")}
+        missing = []
         for path in ingest.article_files([BUNDLED_ARTICLES]):
+            try:
+                _, body = ingest.split_header(ingest.read_text(path.read_bytes(), path.name))
+            except ingest.ArticleError:
+                continue  # reported by sync_bundled, if it runs
+            if ingest.body_sha256(body) not in here:
+                missing.append(path)
+        return missing
+
+    def sync_bundled(self) -> list[IngestResult]:
+        """Make sure every bundled article is in the knowledge base: only the new or changed ones are written."""
+        results = []
+        for path in self.bundled_missing():
             try:
                 results.append(self.ingest_file(path))
             except ingest.ArticleError as error:
@@ -222,21 +235,32 @@ class ArticlesMixin(StoreBase):
         conn.execute("insert into sentences_fts (rowid, terms) select id, terms from sentences where id >= ?", [first])
         conn.execute("insert into people_fts (rowid, terms) select id, terms from people where id > ?", [last_person])
 
+    REDERIVE_BATCH = 100  # articles re-derived per transaction: other writers get a turn in between
+
+    def extractor_stale(self) -> bool:
+        """Whether the stored sentences, quotes, figures and people come from another extractor version."""
+        rows = self._values("select value from meta where key = 'extractor_version'")
+        return not rows or rows[0][0] != str(ingest.EXTRACTOR_VERSION)
+
     def _rederive_if_stale(self) -> None:
-        version = str(ingest.EXTRACTOR_VERSION)
-        rows = list(self.db.query("select value from meta where key = 'extractor_version'"))
-        if rows and rows[0]["value"] == version:
+        """Rebuild the derived rows from the stored text, REDERIVE_BATCH articles per transaction;
+        the version is recorded last, so that an interrupted run starts again (it is idempotent)."""
+        if not self.extractor_stale():
             return
-        articles = list(self.db.query("select id, body from articles"))
+        ids = [int(row[0]) for row in self._values("select id from articles order by id")]
+        for start in range(0, len(ids), self.REDERIVE_BATCH):
+            batch = ids[start : start + self.REDERIVE_BATCH]
+            with self._write("articles") as db:
+                marks = ",".join("?" * len(batch))
+                for article_id, body in db.execute(f"select id, body from articles where id in ({marks})", batch).fetchall():
+                    parsed = ingest.Parsed(meta={}, body=body, sha256="")
+                    ingest.derive(parsed)
+                    self._delete_derived(article_id)
+                    self._save_derived([(article_id, parsed)])
         with self._write("articles") as db:
-            for article in articles:
-                parsed = ingest.Parsed(meta={}, body=article["body"], sha256="")
-                ingest.derive(parsed)
-                self._delete_derived(article["id"])
-                self._save_derived([(article["id"], parsed)])
-            db["meta"].upsert({"key": "extractor_version", "value": version}, pk="key")
-        if articles:
-            log.info("re-derived %d articles for extractor version %s", len(articles), version)
+            db["meta"].upsert({"key": "extractor_version", "value": str(ingest.EXTRACTOR_VERSION)}, pk="key")
+        if ids:
+            log.info("re-derived %d articles for extractor version %s", len(ids), ingest.EXTRACTOR_VERSION)
 
     def articles(self, guild_id: int | None = None) -> list[Article]:
         rows = self._rows(f"select {_ARTICLE_COLUMNS} from articles where guild_id is null or guild_id is ? order by date, id", [guild_id])

@@ -95,10 +95,9 @@ class RetrievalMixin(StoreBase):
 
     def average_sentence_terms(self) -> float:
         """The mean number of terms in a sentence (for BM25's length normalisation), from a sample."""
-        with self._lock:
-            row = self.db.execute(
-                "select avg(length(terms) - length(replace(terms, ' ', '')) + 1) from (select terms from sentences limit 20000)"
-            ).fetchone()
+        row = self._values(
+            "select avg(length(terms) - length(replace(terms, ' ', '')) + 1) from (select terms from sentences limit 20000)"
+        )[0]
         return float(row[0] or 10.0)
 
     def sentences_by_id(self, ids: Iterable[int]) -> dict[int, dict[str, Any]]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable
 
 import sqlite_utils
@@ -196,8 +197,19 @@ MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
 ]
 
 
+def pending(db: sqlite_utils.Database) -> list[str]:
+    """The migrations not yet applied, found by reading only."""
+    try:
+        done = {row[0] for row in db.conn.execute("select name from _migrations")}
+    except sqlite3.OperationalError:  # no such table: a new knowledge base
+        return [name for name, _ in MIGRATIONS]
+    return [name for name, _ in MIGRATIONS if name not in done]
+
+
 def migrate(db: sqlite_utils.Database) -> list[str]:
     """Apply the migrations not yet applied; returns their names."""
+    if not pending(db):
+        return []
     db["_migrations"].create({"name": str, "applied_at": str}, pk="name", if_not_exists=True)
     done = {row["name"] for row in db.query("select name from _migrations")}
     applied = []
