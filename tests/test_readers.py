@@ -139,7 +139,7 @@ def read_only_folder(tmp_path) -> Iterator[Path]:
     try:
         yield folder
     finally:
-        subprocess.run(["umount", str(folder)], capture_output=True)
+        subprocess.run(["umount", "--lazy", str(folder)], capture_output=True)
 
 
 def make_read_only(folder: Path) -> None:
@@ -164,6 +164,7 @@ def test_a_read_only_knowledge_base_can_be_asked(read_only_folder, tmp_path):
     assert store.read_only and Engine(store).ask("how many ballots were cast").answered
     with pytest.raises(StoreError, match="read-only"):
         store.add_fact("Strike pay is $400 a week.", "memo")
+    store.close()
 
 
 def test_re_deriving_after_an_extractor_change_goes_in_batches(tmp_path, monkeypatch):
@@ -182,3 +183,29 @@ def test_re_deriving_after_an_extractor_change_goes_in_batches(tmp_path, monkeyp
     assert reopened.generations["articles"] == 4  # 8 articles in 3 batches, then the version
     assert {row[0]: row[1] for row in reopened.db.execute("select article_id, count(*) from sentences group by article_id")} == before
     assert not reopened.extractor_stale()
+
+
+DOCKS = ("Dockers at the Saltmarsh terminal walked out on Monday over night-shift pay, their union said. "
+         "The union said 640 dockers had stopped work and that cranes would stand idle until the port authority improved its offer.")
+
+
+def test_caches_take_in_new_articles_without_reading_everything_again(tmp_path, monkeypatch):
+    """Another process's commit of new articles adds their words and rows to the engine's caches;
+    only a change to what was already there (an article updated) reloads them all."""
+    path = tmp_path / "kb.db"
+    store = Store(path)
+    engine = Engine(store)
+    assert engine.ask("how many ballots were cast").answered
+    full_reads: list[str] = []
+    for name in ("vocabulary", "all_articles"):
+        original = getattr(store, name)
+        monkeypatch.setattr(store, name, lambda original=original, name=name: full_reads.append(name) or original())
+    other = Store(path)  # another connection, as another process would have
+    other.ingest_text(DOCKS, "docks.txt")
+    answer = engine.ask("How many dockers stopped work at the Saltmarsh terminal?")
+    assert answer.answered and "640" in answer.headline
+    assert full_reads == []
+    assert engine._article_counts == Store(path).vocabulary()  # the same words and counts as a full read
+    other.ingest_text(DOCKS.replace("640", "650"), "docks.txt")  # the same path: an update, not an addition
+    assert "650" in engine.ask("How many dockers stopped work at the Saltmarsh terminal?").headline
+    assert full_reads == ["vocabulary", "all_articles"]

@@ -186,7 +186,8 @@ class ArticlesMixin(StoreBase):
         if previous:
             article_id = int(previous[0])
             self._delete_derived(article_id)
-            conn.execute(f"update articles set ({columns}) = ({', '.join('?' * len(row))}) where id = ?", [*row.values(), article_id])
+            conn.execute(f"update articles set ({columns}) = ({', '.join('?' * len(row))}), version = version + 1 where id = ?",
+                         [*row.values(), article_id])  # a new version: readers' caches see that it changed
             status = "updated"
         else:
             cursor = conn.execute(f"insert into articles ({columns}) values ({', '.join('?' * len(row))})", list(row.values()))

@@ -178,6 +178,18 @@ def _m015_guild_settings(db: sqlite_utils.Database) -> None:
     )
 
 
+def _m016_article_history(db: sqlite_utils.Database) -> None:
+    # An article's title, outlet, date and link can be corrected after ingest; each change is kept, like a fact's.
+    if "version" not in db["articles"].columns_dict:
+        db["articles"].add_column("version", int, not_null_default=1)
+    db["article_history"].create(
+        {"id": int, "article_id": int, "version": int, "action": str, "title": str, "outlet": str, "date": str, "url": str,
+         "actor_id": int, "at": str},
+        pk="id", foreign_keys=[("article_id", "articles", "id")], if_not_exists=True,
+    )
+    db["article_history"].create_index(["article_id", "version"], unique=True, if_not_exists=True)
+
+
 MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("001_articles", _m001_articles),
     ("002_facts", _m002_facts),
@@ -194,6 +206,7 @@ MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("013_feeds", _m013_feeds),
     ("014_votes_per_guild", _m014_votes_per_guild),
     ("015_guild_settings", _m015_guild_settings),
+    ("016_article_history", _m016_article_history),
 ]
 
 
