@@ -341,19 +341,33 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
+    from knowledge.store.imports import MAX_EXPORT_BYTES, load_export
+
     try:
-        data = json.loads(Path(args.source).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
-        print(f"error    {args.source}: {error}", file=sys.stderr)
-        return 1
-    try:
+        data = load_export(read_limited(Path(args.source), MAX_EXPORT_BYTES, "a facts export"), args.source)
         with open_store(args) as store:
             added, skipped = store.import_facts(data, args.guild, None)
-    except FactError as error:
+    except (FactError, CommandError) as error:
         print(f"error    {args.source}: {error}", file=sys.stderr)
         return 1
     print(f"imported {added} facts; {skipped} were already there")
     return 0
+
+
+def read_limited(path: Path, limit: int, what: str) -> bytes:
+    """A file's bytes, its size checked before it is read (a FIFO or a device is refused, never waited on)."""
+    import stat
+
+    try:
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):
+            raise CommandError(f"{path} is not a regular file (a folder, a pipe or a device), so it cannot be {what}")
+        if info.st_size > limit:
+            raise CommandError(f"{path} is {info.st_size:,} bytes; {what} can be at most {limit:,}")
+        with path.open("rb") as file:
+            return file.read(limit + 1)
+    except OSError as error:
+        raise CommandError(f"{path} cannot be read ({error.strerror or error})") from None
 
 
 def _eval_engine(args: argparse.Namespace, ranker: Ranker | None = None, *, tuned: bool = True) -> tuple[Engine, object]:

@@ -9,7 +9,7 @@ from typing import Any
 from knowledge.models import SOURCE_TYPES, Fact, FactChange
 from knowledge.reading.text import clean, content_stems
 from knowledge.store.base import FactError, NotFoundError, StoreBase, _any_of, now
-from knowledge.store.imports import ExportedChange, iso, validate_export
+from knowledge.store.imports import ExportedChange, ExportedFact, iso, validate_export
 
 MAX_FACT_LENGTH = 1500
 MAX_SOURCE_LENGTH = 500
@@ -178,13 +178,15 @@ class FactsMixin(StoreBase):
             history.setdefault(change.fact_id, []).append(change)
         added = skipped = 0
         new_ids: dict[int, int] = {}  # id in the file -> id here
-        links = {fact.id: fact.supersedes for fact in export.facts if fact.supersedes is not None}
-        for start in range(0, len(export.facts), batch):
+        # A replaced fact comes before the fact that replaces it, so that "replaces #N" is written with
+        # the new fact itself (and its "import" history entry). Facts already here are never changed.
+        ordered = replaced_first(export.facts)
+        for start in range(0, len(ordered), batch):
             with self._write("facts", synchronous="FULL") as db:
                 # What is here already, read inside the transaction (another process may have added some).
                 here = {row["text"].lower(): row["id"] for row in self._rows("select id, text from facts where guild_id is ?", [guild_id])}
                 changes: list[dict[str, Any]] = []  # history rows, written in one statement per batch
-                for item in export.facts[start : start + batch]:
+                for item in ordered[start : start + batch]:
                     text, source, questions, source_type = _check_fact(item.text, item.source, item.questions, item.source_type)
                     if text.lower() in here:
                         new_ids[item.id] = here[text.lower()]
@@ -194,7 +196,8 @@ class FactsMixin(StoreBase):
                     row = {
                         "guild_id": guild_id, "text": text, "questions": json.dumps(questions), "source": source,
                         "source_type": source_type, "author_id": None, "status": item.status, "version": item.version + 1,
-                        "supersedes": None, "created_at": iso(item.created_at), "updated_at": iso(item.updated_at),
+                        "supersedes": new_ids.get(item.supersedes) if item.supersedes is not None else None,
+                        "created_at": iso(item.created_at), "updated_at": iso(item.updated_at),
                         "terms": " ".join(content_stems(" ".join([text, *questions]))),
                     }
                     fact_id = db["facts"].insert(row).last_pk
@@ -206,16 +209,29 @@ class FactsMixin(StoreBase):
                             "source_type": change.source_type, "status": change.status, "supersedes": None, "actor_id": None,
                             "at": iso(change.at),
                         })
-                    changes.append({**{k: row[k] for k in ("version", "text", "questions", "source", "source_type", "status")},
-                                    "fact_id": fact_id, "action": "import", "supersedes": None, "actor_id": actor_id, "at": stamp})
+                    changes.append({**{k: row[k] for k in ("version", "text", "questions", "source", "source_type", "status", "supersedes")},
+                                    "fact_id": fact_id, "action": "import", "actor_id": actor_id, "at": stamp})
                     added += 1
                 db["fact_history"].insert_all(changes)
-                # "replaces #N" survives the renumbering, once both ends are here.
-                for old_id, target in list(links.items()):
-                    if old_id in new_ids and target in new_ids:
-                        db.execute("update facts set supersedes = ? where id = ? and supersedes is null", [new_ids[target], new_ids[old_id]])
-                        del links[old_id]
         return added, skipped
+
+
+def replaced_first(facts: list[ExportedFact]) -> list[ExportedFact]:
+    """The facts in their order, except that a fact another one replaces comes before it (the
+    export is checked to hold no circle of replacements)."""
+    by_id = {fact.id: fact for fact in facts}
+    placed: set[int] = set()
+    out: list[ExportedFact] = []
+    for fact in facts:
+        chain = []
+        current: ExportedFact | None = fact
+        while current is not None and current.id not in placed and current not in chain:
+            chain.append(current)
+            current = by_id.get(current.supersedes) if current.supersedes is not None else None
+        for item in reversed(chain):
+            placed.add(item.id)
+            out.append(item)
+    return out
 
 
 def _check_fact(text: str, source: str, questions: Iterable[str], source_type: str) -> tuple[str, str, list[str], str]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -20,6 +21,8 @@ from knowledge.models import SOURCE_TYPES
 from knowledge.store.base import FactError
 
 MAX_FACTS = 20_000
+MAX_EXPORT_BYTES = 64_000_000  # a 20,000-fact export with long histories is well under this (see the README)
+MAX_DEPTH = 32  # an export nests four deep; deeper is not an export
 MAX_VERSION = 10_000
 ACTIONS = ("add", "edit", "retire", "restore", "import")
 _SKEW = dt.timedelta(minutes=5)
@@ -127,6 +130,14 @@ class Export(_Strict):
                 raise ValueError(f"fact #{fact.id}'s last history entry does not match the fact")
             if fact.supersedes is not None and fact.supersedes not in by_fact:
                 raise ValueError(f"fact #{fact.id} replaces #{fact.supersedes}, which is not in the file")
+        replaces = {fact.id: fact.supersedes for fact in self.facts if fact.supersedes is not None}
+        for start in replaces:
+            seen, current = {start}, replaces.get(start)
+            while current is not None:
+                if current in seen:
+                    raise ValueError(f"fact #{start}'s replacements go round in a circle (#{start} is replaced by a fact it replaces)")
+                seen.add(current)
+                current = replaces.get(current)
         return self
 
 
@@ -135,6 +146,41 @@ def _where(loc: tuple[Any, ...]) -> str:
     for part in loc:
         out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
     return out
+
+
+def load_export(raw: bytes | str, name: str = "that file") -> Any:
+    """An export's JSON, read with its size checked first, nesting refused beyond MAX_DEPTH (no
+    RecursionError), and the number of facts checked before anything else is. Raises FactError."""
+    if len(raw) > MAX_EXPORT_BYTES:
+        raise FactError(f"{name} is {len(raw):,} bytes; a facts export can be at most {MAX_EXPORT_BYTES:,}")
+    if isinstance(raw, bytes):
+        try:
+            raw = raw.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise FactError(f"{name} is not UTF-8 text, so it is not a facts export") from None
+    depth = _depth(raw)
+    if depth > MAX_DEPTH:
+        raise FactError(f"{name} nests {depth:,} levels deep; a facts export nests a few levels, so it is not one")
+    try:
+        data = json.loads(raw)
+    except (json.JSONDecodeError, RecursionError) as error:
+        raise FactError(f"{name} is not valid JSON ({error})") from None
+    if isinstance(data, dict) and isinstance(data.get("facts"), list) and len(data["facts"]) > MAX_FACTS:
+        raise FactError(f"{name} holds {len(data['facts']):,} facts; an import can hold at most {MAX_FACTS:,}")
+    return data
+
+
+def _depth(text: str) -> int:
+    """How deep the JSON's arrays and objects nest, outside its strings (one pass, no parsing)."""
+    deepest = level = 0
+    for match in re.finditer(r'"(?:[^"\\]|\\.)*"|[\[\]{}]', text):
+        token = match[0]
+        if token in "[{":
+            level += 1
+            deepest = max(deepest, level)
+        elif token in "]}":
+            level -= 1
+    return deepest
 
 
 def validate_export(data: Any) -> Export:
