@@ -53,7 +53,7 @@ class FactsMixin(StoreBase):
                 if old["status"] == "active":
                     db["facts"].update(supersedes, {"status": "retired", "version": old["version"] + 1, "updated_at": stamp})
                     self._history(supersedes, f"superseded by #{fact_id}", {**old, "status": "retired", "version": old["version"] + 1}, author_id, stamp)
-        return self.fact(fact_id, guild_id)
+            return self._committed(fact_id, guild_id)
 
     def edit_fact(
         self,
@@ -82,7 +82,7 @@ class FactsMixin(StoreBase):
             }
             db["facts"].update(fact_id, changes)
             self._history(fact_id, "edit", {**old, **changes}, actor_id, stamp)
-        return self.fact(fact_id, guild_id)
+            return self._committed(fact_id, guild_id)
 
     def retire_fact(self, fact_id: int, *, guild_id: int | None, actor_id: int | None) -> Fact:
         return self._set_status(fact_id, guild_id, actor_id, "retired", "retire")
@@ -98,7 +98,12 @@ class FactsMixin(StoreBase):
             stamp = now()
             db["facts"].update(fact_id, {"status": status, "version": old["version"] + 1, "updated_at": stamp})
             self._history(fact_id, action, {**old, "status": status, "version": old["version"] + 1}, actor_id, stamp)
-        return self.fact(fact_id, guild_id)
+            return self._committed(fact_id, guild_id)
+
+    def _committed(self, fact_id: int, guild_id: int | None) -> Fact:
+        """The fact as this write leaves it, read inside the write transaction: the confirmation shows
+        this edit, never another moderator's that commits right after it."""
+        return fact_from_row(self._fact_row(fact_id, guild_id))
 
     def _history(self, fact_id: int, action: str, row: dict[str, Any], actor_id: int | None, stamp: str) -> None:
         self.db["fact_history"].insert(

@@ -1,5 +1,6 @@
-"""Imports keep the history whole: facts already here are never changed, replacements never
-go round in a circle, and a file that is too deep or too large is refused before it is parsed."""
+"""The history stays whole. Imports: facts already here are never changed, replacements never
+go round in a circle, a file too deep or too large is refused before it is parsed. Edits: the
+confirmation shows the version this edit wrote."""
 
 from __future__ import annotations
 
@@ -98,3 +99,48 @@ def test_the_size_and_the_count_are_checked_before_the_facts_are(tmp_path):
     Store(tmp_path / "kb.db").close()
     done = run("import", "--db", str(tmp_path / "kb.db"), str(huge))
     assert done.returncode == 1 and "700,000,000 bytes" in done.stderr and "Traceback" not in done.stderr
+
+
+# --- an edit's confirmation shows that edit ------------------------------------------------------
+
+
+def test_an_edits_confirmation_shows_that_edit_even_if_another_lands_right_after(tmp_path, monkeypatch):
+    """Another moderator's edit (another process) commits between this edit's commit and its confirmation."""
+    path = tmp_path / "kb.db"
+    store, other = Store(path, bundled=False), Store(path, bundled=False)
+    fact = store.add_fact("Strike pay starts in week three.", "memo", guild_id=1)
+    real_fact = store.fact
+
+    def fact_after_another_edit(fact_id, guild_id):
+        other.edit_fact(fact_id, guild_id=guild_id, actor_id=2, text="Strike pay starts in week five.")
+        return real_fact(fact_id, guild_id)
+
+    monkeypatch.setattr(store, "fact", fact_after_another_edit)
+    mine = store.edit_fact(fact.id, guild_id=1, actor_id=1, text="Strike pay starts in week four.")
+    assert (mine.text, mine.version) == ("Strike pay starts in week four.", 2)
+    retired = store.retire_fact(fact.id, guild_id=1, actor_id=1)
+    assert retired.status == "retired" and retired.version == 3
+
+
+def test_concurrent_edits_each_confirm_their_own_version(tmp_path):
+    import threading
+
+    path = tmp_path / "kb.db"
+    first = Store(path, bundled=False)
+    fact = first.add_fact("Strike pay starts in week one.", "memo", guild_id=1)
+    confirmations: list[tuple[str, str, int]] = []
+
+    def edit(store: Store, name: str) -> None:
+        for n in range(60):
+            text = f"Strike pay starts in week {n} according to {name}."
+            changed = store.edit_fact(fact.id, guild_id=1, actor_id=1, text=text)
+            confirmations.append((text, changed.text, changed.version))
+
+    threads = [threading.Thread(target=edit, args=(Store(path, bundled=False), name)) for name in ("alpha", "beta", "gamma")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    history = {h.version: h.text for h in first.fact_history(fact.id, 1)}
+    assert len(confirmations) == 180
+    assert [c for c in confirmations if c[0] != c[1] or history[c[2]] != c[0]] == []
