@@ -320,10 +320,14 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def cmd_backup(args: argparse.Namespace) -> int:
     target = Path(args.target).expanduser()
+    if target.is_dir():
+        raise CommandError(f"{target} is a folder; give the path of a new backup file (inside it, say)")
     if not target.parent.is_dir():
         raise CommandError(f"the folder {target.parent} does not exist (create it first, or fix the path)")
+    if target.exists() and not args.force:
+        raise CommandError(f"{target} already exists; choose another name, or replace it with --force")
     with open_store(args, bundled=False) as store:
-        store.backup(target)
+        store.backup(target, force=args.force)
         print(f"backed up {store.path} to {target}")
     return 0
 
@@ -527,7 +531,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.set_defaults(func=cmd_run)
 
     backup = add("backup", "copy the knowledge base safely, even while the bot runs")
-    backup.add_argument("target")
+    backup.add_argument("target", help="a new file (written beside it first, then renamed into place)")
+    backup.add_argument("--force", action="store_true", help="replace the target if it exists")
     backup.set_defaults(func=cmd_backup)
 
     export = add("export", "write the facts and their history as JSON (lossless; see import)")
@@ -561,7 +566,7 @@ def build_parser() -> argparse.ArgumentParser:
                     help=f"also tune the encoder's top layers on the training questions (needs the tune extra); writes {TUNING_FILE} beside the weights")
     ft.set_defaults(func=cmd_fit)
 
-    faults = add("faults", "kill ingest and import mid-write many times; check nothing acknowledged is lost")
+    faults = add("faults", "kill ingest, import and backup mid-write many times; check nothing acknowledged is lost")
     faults.add_argument("--kills", type=int, default=50)
     faults.add_argument("--seed", type=int, default=1)
     faults.set_defaults(func=cmd_faults)
