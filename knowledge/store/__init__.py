@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from knowledge.store.articles import BUNDLED_ARTICLES, ArticlesMixin, IngestResult
+from knowledge.store.articles import BUNDLED_ARTICLES, ArticleChange, ArticlesMixin, IngestResult
 from knowledge.store.backup import BackupMixin
 from knowledge.store.base import PROJECT_ROOT, FactError, NotFoundError, StoreBase, StoreError, display_path, now
 from knowledge.store.facts import MAX_FACT_LENGTH, MAX_SOURCE_LENGTH, FactsMixin, fact_from_row
@@ -29,7 +29,7 @@ from knowledge.store.vectors import VectorsMixin
 log = logging.getLogger(__name__)
 
 __all__ = [
-    "BUNDLED_ARTICLES", "MAX_FACT_LENGTH", "MAX_SOURCE_LENGTH", "MIGRATIONS", "PROJECT_ROOT", "FactError", "FeedError", "IngestResult",
+    "BUNDLED_ARTICLES", "ArticleChange", "MAX_FACT_LENGTH", "MAX_SOURCE_LENGTH", "MIGRATIONS", "PROJECT_ROOT", "FactError", "FeedError", "IngestResult",
     "NotFoundError", "Store", "StoreError", "display_path", "fact_from_row", "migrate", "now",
 ]
 
