@@ -22,6 +22,7 @@ import datetime as dt
 import hashlib
 import itertools
 import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -94,6 +95,24 @@ def check_date(value: str) -> str:
     except ValueError:
         pass
     raise ArticleError(f"the date {value[:40]!r} is not YYYY-MM-DD")
+
+
+def read_file(path: Path) -> bytes:
+    """An article file's bytes. Its kind and size are checked before it is opened: a pipe or a
+    device is refused (never waited on), and a file over the limit is never read into memory."""
+    try:
+        info = path.stat()
+    except OSError as error:
+        raise ArticleError(f"{path.name} cannot be read ({error.strerror or error})") from None
+    if not stat.S_ISREG(info.st_mode):
+        raise ArticleError(f"{path.name} is not a regular file (a pipe, a device or a folder), so it is not read")
+    if info.st_size > MAX_ARTICLE_BYTES:
+        raise ArticleError(f"{path.name} is {info.st_size:,} bytes; the limit is {MAX_ARTICLE_BYTES:,}")
+    try:
+        with path.open("rb") as file:
+            return file.read(MAX_ARTICLE_BYTES + 1)  # read_text refuses it if it grew meanwhile
+    except OSError as error:
+        raise ArticleError(f"{path.name} cannot be read ({error.strerror or error})") from None
 
 
 def read_text(data: bytes, name: str = "article") -> str:
