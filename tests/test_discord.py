@@ -581,3 +581,13 @@ async def test_a_moderator_corrects_an_articles_metadata_kept_with_history(simco
     elsewhere = await other_mod.slash(other.create_text_channel("general"), "article edit", article=4, title="Another server's headline")
     assert "no article #4 here" in elsewhere.response.content
     simcord_env.errors  # noqa: B018 - refusals are expected errors
+
+
+async def test_a_deeply_nested_import_is_refused_politely_not_logged_as_unexpected(simcord_env, server, caplog):
+    _, channel, _, mod, _ = server
+    deep = b'{"format": "strikebot-facts", "facts": ' + b"[" * 50_000 + b"]" * 50_000 + b"}"
+    result = await mod.slash(channel, "kb import", file=("deep.json", deep))
+    assert "nests 50,001 levels deep" in last(result).content
+    assert "Traceback" not in caplog.text and "RecursionError" not in caplog.text
+    assert simcord_env.bot.engine.store.db["facts"].count == 0
+    simcord_env.errors  # noqa: B018 - a refusal is an expected error
