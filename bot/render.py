@@ -14,7 +14,7 @@ from bot.errors import Busy, UserError
 from knowledge.engine.answer import QuestionError
 from knowledge.models import Answer, Fact, FactChange, GuildSettings
 from knowledge.reading.ingest import ArticleError
-from knowledge.store import FactError, NotFoundError
+from knowledge.store import FactError, NotFoundError, StoreError
 
 COLOURS = {"quote": 0x5865F2, "figure": 0x57F287, "fact": 0xFEE75C, None: 0x99AAB5}
 LIMITS = {"title": 256, "description": 4096, "field": 1024, "footer": 2048, "content": 2000, "choice": 100}
@@ -148,6 +148,8 @@ def error_message(error: BaseException) -> tuple[str, bool]:
         return "Only moderators can do that.", True
     if isinstance(error, QuestionError | FactError | ArticleError):
         return str(error), True
+    if isinstance(error, StoreError):  # read-only here, or busy for too long: the operator's to fix, not a bug
+        return "The knowledge base cannot take changes right now (it is read-only or busy); please tell the bot's operator.", True
     if isinstance(error, NotFoundError):
         return f"Sorry, {error.args[0] if error.args else 'that was not found'}.", True
     return "Sorry, something went wrong on my side. It has been logged; please try again.", False

@@ -587,7 +587,7 @@ async def test_a_deeply_nested_import_is_refused_politely_not_logged_as_unexpect
     _, channel, _, mod, _ = server
     deep = b'{"format": "strikebot-facts", "facts": ' + b"[" * 50_000 + b"]" * 50_000 + b"}"
     result = await mod.slash(channel, "kb import", file=("deep.json", deep))
-    assert "nests 50,001 levels deep" in last(result).content
+    assert "too deeply to be a facts export" in last(result).content
     assert "Traceback" not in caplog.text and "RecursionError" not in caplog.text
     assert simcord_env.bot.engine.store.db["facts"].count == 0
     simcord_env.errors  # noqa: B018 - a refusal is an expected error

@@ -209,3 +209,10 @@ def test_caches_take_in_new_articles_without_reading_everything_again(tmp_path, 
     other.ingest_text(DOCKS.replace("640", "650"), "docks.txt")  # the same path: an update, not an addition
     assert "650" in engine.ask("How many dockers stopped work at the Saltmarsh terminal?").headline
     assert full_reads == ["vocabulary", "all_articles"]
+
+
+def test_a_write_refused_by_a_read_only_store_is_an_expected_error_in_discord():
+    from bot.render import error_message
+
+    message, expected = error_message(StoreError("the knowledge base /srv/kb.db is read-only here"))
+    assert expected and "read-only or busy" in message and "/srv" not in message

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import re
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -22,7 +21,6 @@ from knowledge.store.base import FactError
 
 MAX_FACTS = 20_000
 MAX_EXPORT_BYTES = 64_000_000  # a 20,000-fact export with long histories is well under this (see the README)
-MAX_DEPTH = 32  # an export nests four deep; deeper is not an export
 MAX_VERSION = 10_000
 ACTIONS = ("add", "edit", "retire", "restore", "import")
 _SKEW = dt.timedelta(minutes=5)
@@ -149,38 +147,19 @@ def _where(loc: tuple[Any, ...]) -> str:
 
 
 def load_export(raw: bytes | str, name: str = "that file") -> Any:
-    """An export's JSON, read with its size checked first, nesting refused beyond MAX_DEPTH (no
-    RecursionError), and the number of facts checked before anything else is. Raises FactError."""
+    """An export's JSON, read with its size checked first, nesting too deep for the parser refused
+    (no RecursionError), and the number of facts checked before anything else is. Raises FactError."""
     if len(raw) > MAX_EXPORT_BYTES:
         raise FactError(f"{name} is {len(raw):,} bytes; a facts export can be at most {MAX_EXPORT_BYTES:,}")
-    if isinstance(raw, bytes):
-        try:
-            raw = raw.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            raise FactError(f"{name} is not UTF-8 text, so it is not a facts export") from None
-    depth = _depth(raw)
-    if depth > MAX_DEPTH:
-        raise FactError(f"{name} nests {depth:,} levels deep; a facts export nests a few levels, so it is not one")
     try:
         data = json.loads(raw)
-    except (json.JSONDecodeError, RecursionError) as error:
+    except RecursionError:
+        raise FactError(f"{name} nests its lists and objects too deeply to be a facts export (an export nests four levels)") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
         raise FactError(f"{name} is not valid JSON ({error})") from None
     if isinstance(data, dict) and isinstance(data.get("facts"), list) and len(data["facts"]) > MAX_FACTS:
         raise FactError(f"{name} holds {len(data['facts']):,} facts; an import can hold at most {MAX_FACTS:,}")
     return data
-
-
-def _depth(text: str) -> int:
-    """How deep the JSON's arrays and objects nest, outside its strings (one pass, no parsing)."""
-    deepest = level = 0
-    for match in re.finditer(r'"(?:[^"\\]|\\.)*"|[\[\]{}]', text):
-        token = match[0]
-        if token in "[{":
-            level += 1
-            deepest = max(deepest, level)
-        elif token in "]}":
-            level -= 1
-    return deepest
 
 
 def validate_export(data: Any) -> Export:
