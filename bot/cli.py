@@ -18,14 +18,15 @@ from typing import Any
 from bot.config import ConfigError, Settings, load_settings
 from knowledge.engine.answer import Engine, QuestionError, answer_json
 from knowledge.engine.ranker import MODEL_PATH, TUNING_FILE, Ranker
+from knowledge.models import SOURCE_TYPES
 from knowledge.reading.ingest import ArticleError, article_files
-from knowledge.store import PROJECT_ROOT, FactError, Store
+from knowledge.store import PROJECT_ROOT, FactError, Store, StoreError
 
 log = logging.getLogger(__name__)
 
 # Commands that may create a knowledge base at a path given with --db; the
 # others refuse a path that does not exist rather than start an empty one.
-CREATES = {"ingest", "import", "run", "feeds"}
+CREATES = {"ingest", "import", "run", "feeds", "facts"}
 
 
 class CommandError(Exception):
@@ -330,40 +331,70 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def cmd_backup(args: argparse.Namespace) -> int:
     target = Path(args.target).expanduser()
+    if target.is_dir():
+        raise CommandError(f"{target} is a folder; give the path of a new backup file (inside it, say)")
     if not target.parent.is_dir():
         raise CommandError(f"the folder {target.parent} does not exist (create it first, or fix the path)")
+    if target.exists() and not args.force:
+        raise CommandError(f"{target} already exists; choose another name, or replace it with --force")
     with open_store(args, bundled=False) as store:
-        store.backup(target)
+        store.backup(target, force=args.force)
         print(f"backed up {store.path} to {target}")
     return 0
 
 
 def cmd_export(args: argparse.Namespace) -> int:
+    target = None if args.target == "-" else Path(args.target).expanduser()
+    if target is not None:
+        if target.is_dir():
+            raise CommandError(f"{target} is a folder; give the path of a file to write (inside it, say)")
+        if not target.parent.is_dir():
+            raise CommandError(f"the folder {target.parent} does not exist (create it first, or fix the path)")
     with open_store(args, bundled=False) as store:
         data = store.export_facts(args.guild)
     text = json.dumps(data, ensure_ascii=False, indent=1)
-    if args.target == "-":
+    if target is None:
         print(text)
     else:
-        Path(args.target).write_text(text, encoding="utf-8")
-        print(f"exported {len(data['facts'])} facts and {len(data['history'])} history entries to {args.target}")
+        # Beside the target first, then renamed: a full disk or a kill leaves the old file, never half a new one.
+        partial = target.with_name(f".{target.name}.{os.getpid()}.partial")
+        try:
+            partial.write_text(text, encoding="utf-8")
+            os.replace(partial, target)
+        finally:
+            partial.unlink(missing_ok=True)
+        print(f"exported {len(data['facts'])} facts and {len(data['history'])} history entries to {target}")
     return 0
 
 
 def cmd_import(args: argparse.Namespace) -> int:
+    from knowledge.store.imports import MAX_EXPORT_BYTES, load_export
+
     try:
-        data = json.loads(Path(args.source).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
-        print(f"error    {args.source}: {error}", file=sys.stderr)
-        return 1
-    try:
+        data = load_export(read_limited(Path(args.source), MAX_EXPORT_BYTES, "a facts export"), args.source)
         with open_store(args) as store:
             added, skipped = store.import_facts(data, args.guild, None)
-    except FactError as error:
+    except (FactError, CommandError) as error:
         print(f"error    {args.source}: {error}", file=sys.stderr)
         return 1
     print(f"imported {added} facts; {skipped} were already there")
     return 0
+
+
+def read_limited(path: Path, limit: int, what: str) -> bytes:
+    """A file's bytes, its size checked before it is read (a FIFO or a device is refused, never waited on)."""
+    import stat
+
+    try:
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):
+            raise CommandError(f"{path} is not a regular file (a folder, a pipe or a device), so it cannot be {what}")
+        if info.st_size > limit:
+            raise CommandError(f"{path} is {info.st_size:,} bytes; {what} can be at most {limit:,}")
+        with path.open("rb") as file:
+            return file.read(limit + 1)
+    except OSError as error:
+        raise CommandError(f"{path} cannot be read ({error.strerror or error})") from None
 
 
 def _eval_engine(args: argparse.Namespace, ranker: Ranker | None = None, *, tuned: bool = True) -> tuple[Engine, object]:
@@ -470,6 +501,77 @@ def _renamed_tuning(ranker: Ranker, name: str) -> None:
         entry["file"] = name
 
 
+def cmd_articles(args: argparse.Namespace) -> int:
+    """The articles: list them, correct one's title, outlet, date or link (kept with history), see its history."""
+    from knowledge.store import NotFoundError
+
+    with open_store(args, bundled=args.action == "list") as store:
+        try:
+            if args.action == "list":
+                for article in store.articles(args.guild) if args.guild is not None else store.all_articles():
+                    where = f"  [server {article.guild_id}]" if article.guild_id is not None else ""
+                    print(f"#{article.id}  {article.date or 'no date'}  {article.outlet or 'no outlet'}: {article.title}{where}")
+                return 0
+            if args.action == "history":
+                for change in store.article_history(args.article, args.guild):
+                    print(f"v{change.version}  {change.at[:16].replace('T', ' ')}  {change.action:6}  {change.title} \u00b7 "
+                          f"{change.outlet or 'no outlet'} \u00b7 {change.date or 'no date'} \u00b7 {change.url or 'no link'}")
+                return 0
+            article = store.edit_article(args.article, guild_id=args.guild, actor_id=None, title=args.title, outlet=args.outlet,
+                                         date=args.date, url=args.url)
+        except (ArticleError, NotFoundError) as error:
+            print(f"error    {_reason(error)}", file=sys.stderr)
+            return 1
+    print(f"edited   #{article.id}: {article.title} \u00b7 {article.outlet or 'no outlet'} \u00b7 {article.date or 'no date'} "
+          f"\u00b7 {article.url or 'no link'}  (`strikebot articles history {article.id}` shows every version)")
+    return 0
+
+
+def cmd_facts(args: argparse.Namespace) -> int:
+    """Facts for operators without Discord: add, edit, retire, restore, list, history (actor: the command line)."""
+    from knowledge.store import NotFoundError
+
+    with open_store(args, bundled=False) as store:
+        try:
+            if args.action == "list":
+                facts = store.facts(args.guild, include_retired=args.retired)
+                if not facts:
+                    print("No facts yet; add one with `strikebot facts add TEXT --source SOURCE`.")
+                for fact in facts:
+                    print(_fact_line(fact))
+                return 0
+            if args.action == "history":
+                for change in store.fact_history(args.fact, args.guild):
+                    print(f"v{change.version}  {change.at[:16].replace('T', ' ')}  {change.action}  {change.status}: {change.text}")
+                return 0
+            if args.action == "add":
+                fact = store.add_fact(args.text, args.source, guild_id=args.guild, questions=args.question or (),
+                                      source_type=args.type or "", supersedes=args.replaces)
+            elif args.action == "edit":
+                fact = store.edit_fact(args.fact, guild_id=args.guild, actor_id=None, text=args.text, source=args.source,
+                                       questions=args.question, source_type=args.type)
+            elif args.action == "retire":
+                fact = store.retire_fact(args.fact, guild_id=args.guild, actor_id=None)
+            else:
+                fact = store.restore_fact(args.fact, guild_id=args.guild, actor_id=None)
+        except (FactError, NotFoundError) as error:
+            print(f"error    {_reason(error)}", file=sys.stderr)
+            return 1
+    verb = {"add": "added", "edit": "edited", "retire": "retired", "restore": "restored"}[args.action]
+    print(f"{verb:8} {_fact_line(fact)}")
+    return 0
+
+
+def _fact_line(fact: Any) -> str:
+    status = "" if fact.status == "active" else f" ({fact.status})"
+    replaces = f" \u00b7 replaces #{fact.supersedes}" if fact.supersedes else ""
+    return f"#{fact.id} v{fact.version}{status}  {fact.text} \u2014 {fact.source}{replaces}"
+
+
+def _reason(error: BaseException) -> str:
+    return str(error.args[0]) if isinstance(error, LookupError) and error.args else str(error)
+
+
 def cmd_faults(args: argparse.Namespace) -> int:
     from harness.faults import main as faults_main
 
@@ -482,14 +584,59 @@ def cmd_bench(args: argparse.Namespace) -> int:
     return bench_main(args)
 
 
+def database_problem(error: sqlite3.DatabaseError, args: argparse.Namespace) -> str:
+    """One line for a knowledge base SQLite cannot use: not one, damaged, full, busy."""
+    where = getattr(args, "db", None) or getattr(getattr(args, "settings", None), "db_path", "the knowledge base")
+    text = str(error)
+    if "not a database" in text or "malformed" in text:
+        return (f"{where} is not a strikebot knowledge base, or it is damaged (SQLite: {text}); "
+                "check --db or STRIKEBOT_DB, or restore a backup")
+    if "full" in text:
+        return f"the disk holding {where} is full (SQLite: {text}); free some space and run the command again"
+    if "locked" in text:
+        return f"{where} is busy with another process's write (SQLite: {text}); try again when it finishes"
+    if "readonly" in text or "read-only" in text:
+        return f"{where} cannot be written here (SQLite: {text}); check its permissions"
+    return f"{where} could not be used (SQLite: {text})"
+
+
+def system_problem(error: OSError) -> str:
+    """One line for a failed read or write: a full disk, a missing or forbidden path."""
+    import errno
+
+    where = f" ({error.filename})" if error.filename else ""
+    if error.errno == errno.ENOSPC:
+        if error.filename is None:
+            _quiet_stdout()
+        return f"the disk is full{where}; free some space and run the command again"
+    if error.errno == errno.EPIPE:
+        _quiet_stdout()
+        return "the output was closed before everything was written"
+    return f"{error.strerror or error}{where}"
+
+
+def _quiet_stdout() -> None:
+    """Standard output cannot take more (a full disk, a closed pipe): what is still buffered goes nowhere,
+    so that Python's flush at exit prints no second error."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):
+        pass
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="strikebot", description="Sourced answers about the WGA negotiations.")
     parser.add_argument("-v", "--verbose", action="store_true", help="log what happens")
+    db_help = "knowledge base file (default: STRIKEBOT_DB, or the per-user data folder); before or after the command"
+    parser.add_argument("--db", type=Path, default=None, help=db_help)
     sub = parser.add_subparsers(dest="command", required=True)
 
     def add(name: str, help_text: str) -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=help_text, description=help_text)
-        p.add_argument("--db", type=Path, default=None, help="knowledge base file (default: STRIKEBOT_DB, or the per-user data folder)")
+        # SUPPRESS: given only before the command, --db keeps that value (after it, it wins)
+        p.add_argument("--db", type=Path, default=argparse.SUPPRESS, help=db_help)
         return p
 
     ask = add("ask", "answer a question (or, with --json, one per line from standard input)")
@@ -531,7 +678,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.set_defaults(func=cmd_run)
 
     backup = add("backup", "copy the knowledge base safely, even while the bot runs")
-    backup.add_argument("target")
+    backup.add_argument("target", help="a new file (written beside it first, then renamed into place)")
+    backup.add_argument("--force", action="store_true", help="replace the target if it exists")
     backup.set_defaults(func=cmd_backup)
 
     export = add("export", "write the facts and their history as JSON (lossless; see import)")
@@ -543,6 +691,47 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("source")
     imp.add_argument("--guild", type=int, default=None)
     imp.set_defaults(func=cmd_import)
+
+    articles = add("articles", "the articles: list them, correct an article's title, outlet, date or link, see its history")
+    article_actions = articles.add_subparsers(dest="action", required=True)
+    article_list = article_actions.add_parser("list", help="every article: number, date, outlet, title")
+    article_edit = article_actions.add_parser("edit", help="correct an article's title, outlet, date or link (each version is kept)")
+    article_edit.add_argument("article", type=int, help="the article's number (see `articles list`)")
+    article_edit.add_argument("--title")
+    article_edit.add_argument("--outlet")
+    article_edit.add_argument("--date", help="YYYY-MM-DD (or YYYY-MM, YYYY)")
+    article_edit.add_argument("--url", help="an http:// or https:// link, or \"\" for none")
+    article_history = article_actions.add_parser("history", help="every version of an article's title, outlet, date and link")
+    article_history.add_argument("article", type=int)
+    for action in (article_list, article_edit, article_history):
+        action.add_argument("--db", type=Path, default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+        action.add_argument("--guild", type=int, default=None, help="a Discord server's articles (default: the shared ones)")
+    articles.set_defaults(func=cmd_articles)
+
+    facts = add("facts", "moderators' facts without Discord: add, edit, retire, restore, list, history")
+    fact_actions = facts.add_subparsers(dest="action", required=True)
+    fact_add = fact_actions.add_parser("add", help="add a fact members can ask about")
+    fact_add.add_argument("text")
+    fact_add.add_argument("--source", required=True, help="where it comes from: a link or a short note")
+    fact_add.add_argument("--replaces", type=int, default=None, help="the number of an earlier fact this one supersedes")
+    fact_edit = fact_actions.add_parser("edit", help="correct a fact (the old wording stays in its history)")
+    fact_edit.add_argument("fact", type=int)
+    fact_edit.add_argument("--text")
+    fact_edit.add_argument("--source")
+    for action in (fact_add, fact_edit):
+        action.add_argument("--question", action="append", help="an example question it answers (repeat for more)")
+        action.add_argument("--type", choices=sorted(SOURCE_TYPES), help="what kind of source this is")
+    fact_retire = fact_actions.add_parser("retire", help="stop answering with a fact (it can be restored)")
+    fact_restore = fact_actions.add_parser("restore", help="bring a retired fact back")
+    fact_history = fact_actions.add_parser("history", help="every version of a fact")
+    for action in (fact_retire, fact_restore, fact_history):
+        action.add_argument("fact", type=int)
+    fact_list = fact_actions.add_parser("list", help="the facts, newest last")
+    fact_list.add_argument("--retired", action="store_true", help="include retired facts")
+    for action in (fact_add, fact_edit, fact_retire, fact_restore, fact_history, fact_list):
+        action.add_argument("--db", type=Path, default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+        action.add_argument("--guild", type=int, default=None, help="a Discord server's facts (default: the command line's own)")
+    facts.set_defaults(func=cmd_facts)
 
     ev = sub.add_parser("eval", help="measure the answers on question files", description=(
         "Ingest the given articles with the bundled ones into a fresh knowledge base, ask every question and print, "
@@ -567,7 +756,7 @@ def build_parser() -> argparse.ArgumentParser:
                     help=f"also tune the encoder's top layers on the training questions (needs the tune extra); writes {TUNING_FILE} beside the weights")
     ft.set_defaults(func=cmd_fit)
 
-    faults = add("faults", "kill ingest and import mid-write many times; check nothing acknowledged is lost")
+    faults = add("faults", "kill ingest, import and backup mid-write many times; check nothing acknowledged is lost")
     faults.add_argument("--kills", type=int, default=50)
     faults.add_argument("--seed", type=int, default=1)
     faults.set_defaults(func=cmd_faults)
@@ -591,7 +780,20 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
         args.settings = load_settings()
-        return int(args.func(args) or 0)
+        code = int(args.func(args) or 0)
+        sys.stdout.flush()  # a full disk under a redirected output shows here, not as a traceback at exit
+        return code
+    except StoreError as error:
+        print(f"strikebot: {error}", file=sys.stderr)
+        return 1
+    except sqlite3.DatabaseError as error:
+        log.debug("database error", exc_info=True)
+        print(f"strikebot: {database_problem(error, args)}", file=sys.stderr)
+        return 1
+    except OSError as error:
+        log.debug("system error", exc_info=True)
+        print(f"strikebot: {system_problem(error)}", file=sys.stderr)
+        return 1
     except ConfigError as error:
         print(f"strikebot: a setting is not right, so nothing was done:\n  {str(error).replace(chr(10), chr(10) + '  ')}", file=sys.stderr)
         return 2

@@ -5,19 +5,24 @@ naming the setting; nothing is dropped silently.
 
 To add a setting, add a field: its variable is STRIKEBOT_ and the field's name
 in capitals (or the field's `validation_alias`), and it is documented in
-.env.example and the README's configuration table.
+.env.example and the README's configuration table. Names are upper case only:
+`strikebot_db` is not STRIKEBOT_DB, and is ignored with a warning.
 """
 
 from __future__ import annotations
 
+import logging
 import os
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import platformdirs
 from dotenv import dotenv_values
 from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, DotEnvSettingsSource, EnvSettingsSource, PydanticBaseSettingsSource, SettingsConfigDict
+
+log = logging.getLogger(__name__)
 
 APP_NAME = "strikebot"
 
@@ -32,6 +37,25 @@ def default_db_path() -> Path:
 
 class ConfigError(ValueError):
     """A setting with a bad value; the message names the setting."""
+
+
+def _upper_case_only(variables: Mapping[str, str | None], ignore_empty: bool) -> dict[str, str | None]:
+    """The variables whose names are written in capitals, keyed as pydantic-settings looks them up."""
+    return {name.lower(): value for name, value in variables.items() if name == name.upper() and not (ignore_empty and value == "")}
+
+
+class _Environment(EnvSettingsSource):
+    """The environment, upper-case names only (pydantic-settings matches names in any case)."""
+
+    def _load_env_vars(self) -> Mapping[str, str | None]:
+        return _upper_case_only(os.environ, self.env_ignore_empty)
+
+
+class _DotEnv(DotEnvSettingsSource):
+    """The .env file, upper-case names only."""
+
+    def _read_env_file(self, file_path: Path) -> Mapping[str, str | None]:
+        return _upper_case_only(dotenv_values(file_path, encoding=self.env_file_encoding or "utf-8"), self.env_ignore_empty)
 
 
 class Settings(BaseSettings):
@@ -68,6 +92,26 @@ class Settings(BaseSettings):
     embed_sha256: str = ""
     embed_backend: Literal["", "auto", "onnx", "onnx-int8", "numpy"] = ""
     embed_cache: str = ""
+
+    @classmethod
+    def settings_customise_sources(
+        cls, settings_cls: type[BaseSettings], init_settings: PydanticBaseSettingsSource, env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource, file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return init_settings, _Environment(settings_cls), _DotEnv(settings_cls), file_secret_settings
+
+    @field_validator("embed_model")
+    @classmethod
+    def _known_model(cls, value: str) -> str:
+        """A model name that is known, a folder, or off: anything else would quietly mean word matching only."""
+        from knowledge.semantic.encoder import DISABLED, KNOWN_MODELS, known_model
+
+        name = value.strip()
+        if not name or name.lower() in DISABLED or known_model(name) or Path(name).expanduser().is_dir():
+            return value
+        if os.sep in name or name.startswith((".", "~")):
+            raise ValueError(f"the folder {name} does not exist (give a folder holding a model)")
+        raise ValueError(f"unknown model {name!r}: use {', '.join(sorted(KNOWN_MODELS))}, a folder holding a model, or none")
 
     @field_validator("token")
     @classmethod
@@ -136,6 +180,8 @@ def unknown_settings(env_file: Path = Path(".env")) -> list[str]:
         names |= {name for name in dotenv_values(env_file) if name}
     known = {env_name(field) for field in Settings.model_fields}
     problems = []
+    for name in sorted(n for n in names if n.upper() in known and n != n.upper()):
+        log.warning("%s is ignored: setting names are upper case (%s)", name, name.upper())
     for name in sorted(n for n in names if n.upper().startswith("STRIKEBOT_") and n.upper() not in known):
         problems.append(f"{name}: {RETIRED.get(name.upper(), 'not a setting (see .env.example for the settings there are)')}")
     return problems

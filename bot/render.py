@@ -15,7 +15,7 @@ from bot.errors import Busy, UserError
 from knowledge.engine.answer import QuestionError
 from knowledge.models import CONFIRMED_NOTE, PASSAGES_HEADING, Answer, Fact, FactChange, GuildSettings, Source
 from knowledge.reading.ingest import ArticleError
-from knowledge.store import FactError, NotFoundError
+from knowledge.store import FactError, NotFoundError, StoreError
 
 COLOURS = {"quote": 0x5865F2, "figure": 0x57F287, "fact": 0xFEE75C, None: 0x99AAB5}
 LIMITS = {"title": 256, "description": 4096, "field": 1024, "footer": 2048, "content": 2000, "choice": 100}
@@ -26,11 +26,22 @@ def clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "\u2026"
 
 
+# Characters Discord's markdown obeys anywhere in a line: emphasis, strike-through, spoilers, code,
+# masked links ([text](url)), and the angle brackets of mentions, channels, timestamps and <links>.
+_INLINE = re.compile(r"([\\*_~`|\[\]<>])")
+# What a line may start with to become a heading, a quote, a list or subtext.
+_LINE_START = re.compile(r"^([ \t]*)([#>+-]|\d+(?=[.)]))", re.MULTILINE)
+# A link Discord would find in plain text (scheme://...): the colon is escaped, so it stays text.
+_AUTOLINK = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*):(?=//)")
+
+
 def quiet(text: str) -> str:
-    """Text from outside the bot (a member's question, an article, a fact) shown in a
-    message: its markdown is shown, not obeyed (no masked links, spoilers, headings),
-    and no mention syntax renders."""
-    text = discord.utils.escape_markdown(text)
+    """Text from outside the bot (a member's question, an article, a fact, a feed) shown in a
+    message: every piece of markdown in it is shown, not obeyed (every masked link, spoiler,
+    heading, quote, list, code span and bare link), and no mention syntax renders."""
+    text = _INLINE.sub(r"\\\1", text)
+    text = _LINE_START.sub(lambda m: m[1] + (m[2] + "\\" if m[2][0].isdigit() else "\\" + m[2]), text)
+    text = _AUTOLINK.sub(r"\1\\:", text)
     return re.sub(r"@(everyone|here)", "@\u200b\\1", text)
 
 
@@ -41,18 +52,21 @@ def unquiet(text: str) -> str:
     return re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", text)  # a backslash before ASCII punctuation
 
 
-def plain_link(url: str) -> str:
-    """`url` when it is a well-formed http(s) link, shown as it is (never masked behind other
-    words); "" otherwise."""
-    url = url.strip()
-    if not url or len(url) > 500 or any(ch.isspace() or ch in '<>"`|\\' or unicodedata.category(ch)[0] == "C" for ch in url):
+def safe_url(url: str | None) -> str:
+    """A link from outside, shown as a plain link (<url>, no preview), or "" when it is not
+    a well-formed http(s) URL: anything else (markdown, spaces, another scheme) is not shown."""
+    url = (url or "").strip()
+    if not url or len(url) > 2000 or any(c.isspace() or c in '<>"\\`|[]' or not c.isprintable() for c in url):
         return ""
     try:
         parts = urlsplit(url)
-        host = parts.hostname
-    except ValueError:  # "http://[::1" and the like
+        parts.port  # noqa: B018 - raises for a bad port
+    except ValueError:
         return ""
-    return url if parts.scheme.lower() in ("http", "https") and host else ""
+    host = parts.hostname or ""
+    if parts.scheme.lower() not in ("http", "https") or not re.fullmatch(r"[a-z0-9.-]+", host) or "@" in parts.netloc:
+        return ""
+    return f"<{url}>"
 
 
 _EMPHASIS = re.compile(r"\*\*(.+?)\*\*(.*)", re.DOTALL)
@@ -74,7 +88,7 @@ def answer_key(answer: Answer) -> str:
 
 def source_text(source: Source) -> str:
     """A citation as shown: outlet, date and headline, then the link when it is a well-formed http(s) one."""
-    link = plain_link(source.url)
+    link = safe_url(source.url)
     return quiet(source.citation) + (f"\n{link}" if link else "")
 
 
@@ -132,7 +146,7 @@ def passage_text(passage: Answer) -> str:
     lines.append(f"> {quiet(passage.evidence)}")
     source = ""
     if passage.source:
-        link = plain_link(passage.source.url)
+        link = safe_url(passage.source.url)
         source = "\n" + clip(quiet(passage.source.citation), 300) + (f"\n{link}" if link else "")
     return clip("\n".join(lines), LIMITS["field"] - len(source)) + source
 
@@ -163,6 +177,11 @@ def history_lines(changes: list[FactChange]) -> str:
     return clip("\n".join(lines), LIMITS["description"])
 
 
+def context_message(text: str) -> str:
+    """"Show context": the paragraph (or fact) around an answer, escaped like the answer itself."""
+    return clip(quiet(text), LIMITS["content"]) if text.strip() else "No context is stored for this answer."
+
+
 def error_message(error: BaseException) -> tuple[str, bool]:
     """A short, polite explanation, and whether the error was an expected one."""
     if isinstance(error, Busy):
@@ -177,6 +196,8 @@ def error_message(error: BaseException) -> tuple[str, bool]:
         return "Only moderators can do that.", True
     if isinstance(error, QuestionError | FactError | ArticleError):
         return str(error), True
+    if isinstance(error, StoreError):  # read-only here, or busy for too long: the operator's to fix, not a bug
+        return "The knowledge base cannot take changes right now (it is read-only or busy); please tell the bot's operator.", True
     if isinstance(error, NotFoundError):
         return f"Sorry, {error.args[0] if error.args else 'that was not found'}.", True
     return "Sorry, something went wrong on my side. It has been logged; please try again.", False
@@ -197,7 +218,7 @@ def help_embed(overview: dict[str, Any], settings: GuildSettings | None) -> disc
     if settings and settings.answer_channels:
         ways.append("ask in " + ", ".join(f"<#{c}>" for c in sorted(settings.answer_channels)) + " (end with ?)")
     embed.add_field(name="How to ask", value=clip("\n".join(f"\u2022 {w}" for w in ways), LIMITS["field"]), inline=False)
-    latest = f" (latest: {quiet(overview['latest_title'])}, {overview['latest_article']})" if overview["latest_title"] else ""
+    latest = f" (latest: {quiet(overview['latest_title'])}, {quiet(overview['latest_article'])})" if overview["latest_title"] else ""
     known = f"{overview['articles']} news articles{latest}"
     if settings is not None:
         when = f" (last changed {overview['latest_fact']})" if overview["facts"] else ""

@@ -1,12 +1,14 @@
 """`strikebot faults`: kill the process mid-write, many times, and check nothing is lost.
 
-Two kinds of write are interrupted with SIGKILL at random moments: a bulk
-article ingest (one transaction per article, each acknowledged on standard
-output after its commit) and a bulk fact import (one transaction per batch of
-facts, so that other writers get a turn; each fact whole, with its history).
+Three kinds of write are interrupted with SIGKILL at random moments, in turn: a
+bulk article ingest (one transaction per article, each acknowledged on standard
+output after its commit), a bulk fact import (one transaction per batch of
+facts, so that other writers get a turn; each fact whole, with its history) and
+a backup (written beside its target, then renamed onto it).
 After every kill the database must pass `PRAGMA integrity_check`, hold every
 acknowledged article and every fact of an acknowledged import, and show no
-half-written article or fact (a fact whose history does not reach its version).
+half-written article or fact (a fact whose history does not reach its version);
+a backup's target must be absent or a whole copy (integrity ok, every article).
 """
 
 from __future__ import annotations
@@ -46,9 +48,22 @@ def _check(db: Path) -> tuple[bool, set[str], int, int]:
     return ok, paths, half, facts
 
 
+def _whole_copy(backup: Path, db: Path) -> bool:
+    """A backup that opens, passes the integrity check and holds at least the articles the database held
+    before the backup began (the backup is a snapshot; ingests only add)."""
+    try:
+        with sqlite3.connect(f"file:{backup}?mode=ro", uri=True) as conn:
+            if conn.execute("PRAGMA integrity_check").fetchone()[0] != "ok":
+                return False
+            return conn.execute("select count(*) from articles").fetchone()[0] > 0
+    except sqlite3.DatabaseError:
+        return False
+
+
 def run(kills: int, seed: int = 1, articles: int = 3000, facts: int = 2000) -> dict[str, int]:
     rng = random.Random(seed)
-    result = {"kills": 0, "acknowledged": 0, "lost": 0, "half_written": 0, "corrupt": 0, "imports_done": 0}
+    result = {"kills": 0, "acknowledged": 0, "lost": 0, "half_written": 0, "corrupt": 0, "imports_done": 0,
+              "backups_killed": 0, "backups_done": 0, "bad_backups": 0}
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp) / "articles"
         folder.mkdir()
@@ -63,14 +78,27 @@ def run(kills: int, seed: int = 1, articles: int = 3000, facts: int = 2000) -> d
         Store(db)  # created, with the bundled articles, before the first kill
         acknowledged: set[str] = set()
         counted: set[str] = set()  # acknowledged but missing: counted once
+        backups = Path(tmp) / "backups"
+        backups.mkdir()
         for round_number in range(kills):
-            if round_number % 2 == 0:
+            kind = ("ingest", "import", "backup")[round_number % 3]
+            if kind == "ingest":
                 proc = _cli("ingest", "--no-embed", "--db", str(db), str(folder))  # the kill is meant for the ingest
-            else:
+            elif kind == "import":
                 proc = _cli("import", "--db", str(db), str(export))
-            time.sleep(rng.uniform(0.3, 1.5))
+            else:
+                target = backups / f"backup-{round_number}.db"
+                proc = _cli("backup", "--db", str(db), str(target))
+            time.sleep(rng.uniform(0.3, 1.5) if kind != "backup" else rng.uniform(0.2, 0.8))
             proc.send_signal(signal.SIGKILL)
             out, _ = proc.communicate()
+            if kind == "backup":
+                done = any(line.startswith("backed up") for line in out.splitlines())
+                result["backups_done" if done else "backups_killed"] += 1
+                if target.exists() and not _whole_copy(target, db):
+                    result["bad_backups"] += 1
+                elif done and not target.exists():
+                    result["bad_backups"] += 1  # acknowledged, but not there
             acknowledged |= {line.split()[1] for line in out.splitlines() if line.startswith("added")}
             imported = any(line.startswith("imported") for line in out.splitlines())
             ok, paths, half, fact_count = _check(db)
@@ -92,6 +120,7 @@ def main(args: argparse.Namespace) -> int:
         f"kills survived: {result['kills'] - result['corrupt']}/{result['kills']}; acknowledged articles: {result['acknowledged']}; "
         f"acknowledged writes lost: {result['lost']}; half-written articles or facts: {result['half_written']}; "
         f"fact imports acknowledged: {result['imports_done']}; "
-        f"corrupt databases: {result['corrupt']}"
+        f"corrupt databases: {result['corrupt']}; backups killed midway: {result['backups_killed']}, "
+        f"completed: {result['backups_done']}, not whole at their target: {result['bad_backups']}"
     )
-    return 0 if not (result["lost"] or result["half_written"] or result["corrupt"]) else 1
+    return 0 if not (result["lost"] or result["half_written"] or result["corrupt"] or result["bad_backups"]) else 1

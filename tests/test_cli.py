@@ -1,5 +1,6 @@
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -87,9 +88,10 @@ def test_import_refuses_a_broken_file_politely(tmp_path):
 
 
 def test_faults_smoke_loses_nothing():
-    done = run("faults", "--kills", "2")
+    done = run("faults", "--kills", "3")  # one ingest, one import, one backup
     assert done.returncode == 0, done.stdout + done.stderr
-    assert "acknowledged writes lost: 0" in done.stdout
+    assert "acknowledged writes lost: 0" in done.stdout and "not whole at their target: 0" in done.stdout
+    assert re.search(r"backups killed midway: (\d+), completed: (\d+)", done.stdout).groups() in (("1", "0"), ("0", "1"))
 
 
 def test_ask_json_answers_each_line_as_it_arrives(tmp_path):

@@ -13,7 +13,7 @@ from knowledge.reading.ingest import ArticleError
 from tests.conftest import DATA
 
 MEMBER_COMMANDS = {"ask", "help"}
-MOD_COMMANDS = {"fact add", "fact edit", "fact retire", "fact restore", "fact list", "fact history", "article add", "unanswered", "kb export", "kb import"}
+MOD_COMMANDS = {"fact add", "fact edit", "fact retire", "fact restore", "fact list", "fact history", "article add", "article edit", "article history", "unanswered", "kb export", "kb import"}
 
 
 @pytest.fixture
@@ -250,6 +250,8 @@ MOD_CALLS = {
     "unanswered": {},
     "kb export": {},
     "article add": {"file": ("matrix.txt", (DATA / "transit-strike.txt").read_bytes())},
+    "article edit": {"article": 1, "title": "A matrix headline"},
+    "article history": {"article": 1},
 }
 
 
@@ -494,7 +496,7 @@ async def test_markdown_from_facts_and_questions_is_shown_not_obeyed(simcord_env
                     source="memo", questions="How much is strike pay?")
     result = await member.slash(channel, "ask", question="how much is **strike pay** ||really||?")
     embed = result.response.embeds[0]
-    assert "\\|\\|$400\\|\\|" in embed.description and "\\[the memo](https://evil.example)" in embed.description
+    assert "\\|\\|$400\\|\\|" in embed.description and "\\[the memo\\](https\\://evil.example)" in embed.description
     assert "\\*\\*strike pay\\*\\*" in embed.title and "\\|\\|really\\|\\|" in embed.title
     assert "match" not in (embed.footer.text or "")  # no internal score shown to members
 
@@ -550,3 +552,42 @@ async def test_an_answer_is_sent_while_another_process_holds_the_write_lock(simc
     finally:
         holder.kill()
         holder.wait()
+
+
+async def test_a_moderator_corrects_an_articles_metadata_kept_with_history(simcord_env, server):
+    guild, channel, member, mod, _ = server
+    store = simcord_env.bot.engine.store
+    added = await mod.slash(channel, "article add", file=("transit.txt", (DATA / "transit-strike.txt").read_bytes()))
+    assert "Added article #4" in last(added).content
+    edited = await mod.slash(channel, "article edit", article=4, title="Drivers turn down the offer", outlet="Harbor City Courier",
+                             date="2025-03-15", url="https://example.org/courier/drivers")
+    assert edited.ephemeral and "Corrected article #4: Drivers turn down the offer" in edited.response.content
+    answer = await member.slash(channel, "ask", question="How much does the walkout cost local businesses?")
+    text = embed_text(answer)
+    assert "Drivers turn down the offer" in text and "Harbor City Courier" in text and "<https://example.org/courier/drivers>" in text
+    history = await mod.slash(channel, "article history", article=4)
+    description = history.response.embeds[0].description
+    assert "v1" in description and "ingest" in description and "v2" in description and f"edit by <@{mod.id}>" in description
+    refused = await mod.slash(channel, "article edit", article=4, url="javascript:alert(1)")
+    assert "not a well-formed" in refused.response.content
+    shared = await mod.slash(channel, "article edit", article=1, title="Not ours to change")  # a bundled article serves every server
+    assert "no article #1 here" in shared.response.content
+    await expose_to_everyone(simcord_env, guild, "article")
+    tried = await member.slash(channel, "article edit", article=4, title="A member's headline")
+    assert "Only moderators" in tried.response.content
+    assert store.article(4).title == "Drivers turn down the offer" and store.article(1).title != "Not ours to change"
+    other = simcord_env.create_guild(name="Elsewhere")
+    other_mod = other.add_member(simcord_env.create_user("other-mod"), roles=[other.create_role("Mods", permissions=discord.Permissions(manage_messages=True))])
+    elsewhere = await other_mod.slash(other.create_text_channel("general"), "article edit", article=4, title="Another server's headline")
+    assert "no article #4 here" in elsewhere.response.content
+    simcord_env.errors  # noqa: B018 - refusals are expected errors
+
+
+async def test_a_deeply_nested_import_is_refused_politely_not_logged_as_unexpected(simcord_env, server, caplog):
+    _, channel, _, mod, _ = server
+    deep = b'{"format": "strikebot-facts", "facts": ' + b"[" * 50_000 + b"]" * 50_000 + b"}"
+    result = await mod.slash(channel, "kb import", file=("deep.json", deep))
+    assert "too deeply to be a facts export" in last(result).content
+    assert "Traceback" not in caplog.text and "RecursionError" not in caplog.text
+    assert simcord_env.bot.engine.store.db["facts"].count == 0
+    simcord_env.errors  # noqa: B018 - a refusal is an expected error

@@ -7,7 +7,7 @@ from __future__ import annotations
 import discord
 import pytest
 
-from bot.render import LIMITS, answer_embed, asked, plain_link, quiet
+from bot.render import LIMITS, answer_embed, asked, quiet, safe_url
 from knowledge.models import CONFIRMED_NOTE, PASSAGES_HEADING, Answer, Source
 from tests.stories import KILN, VAGUE
 from tests.test_discord import embed_text, eventually, last, pings
@@ -193,10 +193,10 @@ PASSAGE = Answer(question="q", answered=False, kind="figure", headline="**87%** 
     ("https://example.org/<@1>", False), ("https://example.org/||x||", False), ("", False),
 ])
 def test_a_passage_shows_its_source_link_only_when_it_is_a_well_formed_http_link(url, shown):
-    assert bool(plain_link(url)) == shown
+    assert bool(safe_url(url)) == shown
     passage = Answer(**{**PASSAGE.__dict__, "source": Source(**{**PASSAGE.source.__dict__, "url": url})})
     embed = answer_embed(Answer(question="q", answered=False, kind=None, passages=(passage,)))
-    assert (url in embed.fields[0].value.splitlines()) == shown
+    assert (f"<{url}>" in embed.fields[0].value.splitlines()) == shown
 
 
 def test_long_passages_fit_discords_limits_with_their_source_whole():

@@ -3,6 +3,8 @@ real HTTP server on 127.0.0.1."""
 
 from __future__ import annotations
 
+import re
+
 import discord
 import pytest
 
@@ -189,3 +191,77 @@ async def test_members_cannot_use_feed_or_link_commands_even_if_shown_them(simco
     assert result.ephemeral and "Only moderators" in last(result).content
     assert snapshot(store) == before and web.requests == []
     simcord_env.errors  # noqa: B018
+
+
+# --- text from outside cannot render as links or markdown ------------------------------------
+
+HOSTILE = ("[Official union page](http://evil.example/u) and [second](http://evil.example/2) ||spoiler|| `code` "
+           "<@1> <t:0> @everyone http://evil.example/bare")
+HOSTILE_LINES = "# a heading\n> a quote\n- a list\n1. a numbered list\n" + HOSTILE
+
+
+def live_markup(text: str) -> list[str]:
+    """What of the hostile strings Discord would still obey in `text`: escaped characters
+    (a backslash and the character after it) are shown as they are, so they are dropped first."""
+    bare = re.sub(r"\\.", "", text, flags=re.DOTALL)
+    found = []
+    for name, pattern in {
+        "masked link": r"\[[^\]]*\]\(", "link": r"https?://evil", "spoiler": r"\|\|spoiler", "code": r"`code`",
+        "mention": r"<@1>", "timestamp": r"<t:0>", "everyone": r"@everyone", "heading": r"(?m)^\s*# a heading",
+        "quote": r"(?m)^\s*> a quote", "list": r"(?m)^\s*- a list", "numbered list": r"(?m)^\s*1\. a numbered",
+    }.items():
+        if re.search(pattern, bare):
+            found.append(name)
+    return found
+
+
+def message_text(message) -> str:
+    parts = [message.content or ""]
+    for embed in message.embeds:
+        parts += [embed.title or "", embed.description or "", *(f"{f.name}\n{f.value}" for f in embed.fields)]
+    return "\n".join(parts)
+
+
+async def test_hostile_text_is_shown_not_obeyed_in_every_kind_of_message(simcord_env, server, web):
+    """The same hostile strings, as a fact, a question, an article's title, outlet and url: header, a page,
+    a feed and a story behind a crafted redirect, through every kind of message that shows them."""
+    _, channel, news, member, mod = server
+    shown: dict[str, str] = {}
+
+    added = await mod.slash(channel, "fact add", text=HOSTILE_LINES + " Strike pay is $400 a week.", source=HOSTILE,
+                            questions="How much is strike pay?")
+    shown["fact confirmation"] = message_text(added.response)
+    asked = await member.slash(channel, "ask", question="How much is strike pay? " + HOSTILE)
+    shown["fact answer"] = message_text(asked.response)
+    context = await member.click(asked.response, label="Show context")
+    shown["fact context"] = message_text(context.response)
+    shown["fact list"] = message_text((await mod.slash(channel, "fact list")).response)
+    shown["fact history"] = message_text((await mod.slash(channel, "fact history", fact=1)).response)
+
+    article = (f"---\ntitle: {HOSTILE}\noutlet: {HOSTILE}\ndate: 2025-06-01\nurl: [Official union page](http://evil.example/u)\n---\n"
+               + "\n\n".join(p.replace("Deckhands' Guild", "Deckhands' Guild " + HOSTILE) for p in FERRY) + "\n\n" + HOSTILE_LINES + "\n")
+    uploaded = await mod.slash(channel, "article add", file=("hostile.txt", article.encode()))
+    shown["article confirmation"] = message_text(last(uploaded))
+    answer = await member.slash(channel, "ask", question="What percentage of deckhands backed a strike?")
+    assert "88%" in embed_text(answer)
+    shown["article answer"] = message_text(answer.response)
+    shown["article context"] = message_text((await member.click(answer.response, label="Show context")).response)
+    shown["help"] = message_text((await member.slash(channel, "help")).response)
+
+    page = web.add("/page.html", story(HOSTILE, BAKERY, site=HOSTILE, author=HOSTILE))
+    by_link = await mod.slash(channel, "article add", url=page)
+    shown["link confirmation"] = message_text(last(by_link))
+    web.add("/story%5D(http://evil.example/x).html", story(HOSTILE + " librarians", LIBRARY))  # as the request asks for it
+    web.redirect("/latest", web.url("/story](http://evil.example/x).html"))
+    feed = web.feed("/feed.xml", rss(HOSTILE.replace("<", "&lt;"), [(HOSTILE.replace("<", "&lt;"), web.url("/latest"))]))
+    followed = await mod.slash(channel, "feed add", url=feed, channel=news)
+    shown["feed confirmation"] = message_text(last(followed))
+    await simcord_env.bot.get_cog("Feeds").poll_once()
+    notices = bot_messages(simcord_env, news)
+    assert len(notices) == 1
+    shown["feed notice"] = message_text(notices[0])
+    shown["feed list"] = message_text((await mod.slash(channel, "feed list")).response)
+
+    assert all("evil" in text or "spoiler" in text for text in shown.values()), "each message shows the hostile text"
+    assert {kind: live_markup(text) for kind, text in shown.items() if live_markup(text)} == {}
+    assert all(users == [] and roles == [] and not everyone for users, roles, everyone in pings(simcord_env, channel) + pings(simcord_env, news))

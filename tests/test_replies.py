@@ -10,7 +10,10 @@ from knowledge.engine import followup
 from knowledge.engine.answer import Engine, answer_json
 from knowledge.models import CONFIRMED_NOTE, PASSAGES_HEADING
 from knowledge.store import NotFoundError
+from tests.conftest import DATA
 from tests.stories import GLAZE, KILN, VAGUE
+
+ENGINE_DATA = DATA / "engine"
 
 
 @pytest.fixture
@@ -138,3 +141,39 @@ def test_a_follow_up_is_read_against_the_previous_answer(kiln):
     assert kiln.ask(followup.resolve("and who is she?", said), 7).headline.startswith("**Marisol Quenby**, Local 12 president")
     assert followup.resolve("who is she?", None) == "who is she?"
     assert followup.resolve("How many ballots were cast?", said) == "How many ballots were cast?"  # nothing to resolve
+
+
+def test_confirmed_examples_travel_with_the_facts_export_to_that_server_only(tmp_path):
+    from knowledge.store import Store
+
+    first = Store(tmp_path / "one.db")
+    engine = Engine(first)
+    question = "Will the Lakeshore nurses get free parking?"
+    first.ingest_file(ENGINE_DATA / "hospital-strike.txt")
+    passage = engine.ask(question, 3).passages[0]
+    first.confirm_example(3, question, passage.sentence_id, actor_id=1)
+    exported = json.loads(json.dumps(first.export_facts(3)))
+    assert [e["question"] for e in exported["confirmed"]] == [question]
+    assert [c["action"] for c in exported["confirmed_history"]] == ["confirmed"]
+    assert first.export_facts(4)["confirmed"] == []  # another server's export holds none of them
+
+    second = Store(tmp_path / "two.db")
+    second.ingest_file(ENGINE_DATA / "hospital-strike.txt")
+    second.import_facts(exported, 9, actor_id=2)
+    second.import_facts(exported, 9, actor_id=2)  # again: nothing doubled
+    examples = second.confirmed_examples(9)
+    assert len(examples) == 1 and second.confirmed_examples(3) == []
+    assert [h["action"] for h in second.example_history(examples[0]["id"])] == ["confirmed", "import"]
+    answer = Engine(second).ask(question, 9)
+    assert answer.answered and answer.confirmed and answer.evidence == passage.evidence
+    assert not Engine(second).ask(question, 3).confirmed
+
+
+def test_an_export_whose_confirmed_history_names_no_example_is_refused(tmp_path):
+    from knowledge.store import FactError, Store
+
+    store = Store(tmp_path / "kb.db")
+    bad = {"format": "strikebot-facts", "version": 1, "facts": [], "history": [], "confirmed": [],
+           "confirmed_history": [{"example_id": 5, "action": "confirmed", "at": "2025-01-01T00:00:00+00:00"}]}
+    with pytest.raises(FactError, match="confirmed example #5"):
+        store.import_facts(bad, 1, actor_id=1)

@@ -199,6 +199,52 @@ def test_a_slow_drip_is_cut_off_at_the_deadline(store, web):
         ingest_link(store, url, policy=Policy(allow_private=True, timeout=1.0, deadline=1.0, max_bytes=50_000_000))
 
 
+def test_headers_dripped_a_byte_a_second_are_cut_off_at_the_deadline(web):
+    """One deadline covers the headers too: a server that sends its status line, then a header byte
+    at a time, cannot hold a fetch open (the per-read time-out never fires: each byte comes in time)."""
+    import time
+
+    url = web.add("/drip-headers.html", drip_headers=0.2)
+    started = time.monotonic()
+    with pytest.raises(FetchError, match="longer than 1 s"):
+        web_module.fetch(url, policy=Policy(allow_private=True, timeout=1.0, deadline=1.0))
+    assert time.monotonic() - started < 3.0
+
+
+def test_stuck_links_do_not_starve_the_other_fetches(web):
+    """As many stuck links as there are fetch slots, then an ordinary link: it is fetched once
+    the stuck ones reach their deadline, instead of waiting behind them for good."""
+    import threading
+    import time
+
+    stuck_url = web.add("/stuck.html", drip_headers=0.2)
+    page = web.add("/fine.html", story("Bakers walk out", BAKERY))
+    outcomes: list[str] = []
+
+    def stuck() -> None:
+        try:
+            web_module.fetch(stuck_url, policy=Policy(allow_private=True, timeout=1.0, deadline=1.5))
+            outcomes.append("fetched")
+        except FetchError as error:
+            outcomes.append(str(error))
+
+    threads = [threading.Thread(target=stuck, daemon=True) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    time.sleep(0.3)  # the four hold every slot
+    started = time.monotonic()
+    done: list[object] = []
+    ordinary = threading.Thread(target=lambda: done.append(web_module.fetch(page, policy=Policy(allow_private=True, deadline=10.0))),
+                                daemon=True)
+    ordinary.start()
+    ordinary.join(8.0)
+    waited = time.monotonic() - started
+    assert done and done[0].status == 200 and waited < 4.0  # type: ignore[attr-defined]
+    for thread in threads:
+        thread.join(5.0)
+    assert len(outcomes) == 4 and all("longer than" in o for o in outcomes)
+
+
 # --- feeds --------------------------------------------------------------------------------
 
 
@@ -364,6 +410,21 @@ def test_fetches_run_a_few_at_once(store, web, local_policy, monkeypatch):
     monkeypatch.setattr(pages, "fetch", counting)
     report = poll(store, store.feeds(None), policy=local_policy)[0]
     assert len(report.added) == 12 and 1 < peak[0] <= feeds.FETCHES_AT_ONCE
+
+
+def test_a_poll_gives_up_on_a_stuck_feed_and_goes_on(store, web):
+    """The first feed drips its headers for ever; the round still reaches the second one."""
+    import time
+
+    policy = Policy(allow_private=True, timeout=1.0, deadline=3.0, max_bytes=200_000)
+    stuck = web.feed("/stuck.xml", rss("Stuck", []))
+    follow(store, stuck, guild_id=None, policy=policy)
+    follow(store, newsroom(web), guild_id=None, policy=policy)
+    web.routes["/stuck.xml"] = dataclasses.replace(web.routes["/stuck.xml"], drip_headers=0.2)
+    started = time.monotonic()
+    first, second = poll(store, store.feeds(None), policy=dataclasses.replace(policy, deadline=1.0))
+    assert "longer than 1 s" in first.error and not second.error and len(second.added) == 2
+    assert time.monotonic() - started < 10.0
 
 
 def test_policy_reads_the_setting(monkeypatch):

@@ -1,5 +1,7 @@
 """A real HTTP server on 127.0.0.1 for the tests: pages and feeds we write,
-redirects, 404s, slow answers, huge bodies, wrong types, broken XML.
+redirects, 404s, slow answers, huge bodies, wrong types, broken XML, and
+headers dripped a byte at a time (a status line, then one header byte every
+`drip_headers` seconds, for a minute).
 
 Each route is set by a test; the server records every request (path and
 headers), answers conditional requests with 304 when the ETag matches, and
@@ -24,6 +26,7 @@ class Route:
     stream: int = 0  # bytes to stream (no Content-Length), instead of `body`
     drip: float = 0.0  # seconds between streamed chunks
     etag: str = ""
+    drip_headers: float = 0.0  # seconds between header bytes, after the status line; the headers never end
 
 
 @dataclass
@@ -37,6 +40,7 @@ class WebServer:
         self.host = host
         self.routes: dict[str, Route] = {}
         self.requests: list[Request] = []
+        self.closing = False
         server = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -57,6 +61,15 @@ class WebServer:
                         return
                     if route.delay:
                         time.sleep(route.delay)
+                    if route.drip_headers:
+                        self.wfile.write(b"HTTP/1.1 200 OK\r\nX-Slow: ")
+                        self.wfile.flush()
+                        stop = time.monotonic() + 60
+                        while time.monotonic() < stop and not server.closing:
+                            time.sleep(route.drip_headers)
+                            self.wfile.write(b"a")
+                            self.wfile.flush()
+                        return
                     if route.etag and self.headers.get("If-None-Match") == route.etag:
                         self.send_response(304)
                         self.send_header("ETag", route.etag)
@@ -82,7 +95,7 @@ class WebServer:
                                 time.sleep(route.drip)
                     else:
                         self.wfile.write(route.body)
-                except (BrokenPipeError, ConnectionResetError):
+                except (BrokenPipeError, ConnectionResetError, ConnectionAbortedError):
                     pass  # the client stopped reading, as it should for a huge body
 
         self.httpd = ThreadingHTTPServer((host, 0), Handler)
@@ -114,6 +127,7 @@ class WebServer:
         return self
 
     def __exit__(self, *exc: object) -> None:
+        self.closing = True
         self.httpd.shutdown()
         self.httpd.server_close()
 

@@ -13,6 +13,7 @@ from bot.checks import ModeratorGroupCog, is_mod
 from bot.client import StrikeBot
 from bot.render import LIMITS, clip, quiet
 from knowledge.store import FactError
+from knowledge.store.imports import load_export
 
 MAX_IMPORT_BYTES = 2_000_000
 
@@ -55,10 +56,7 @@ class KnowledgeBase(ModeratorGroupCog, group_name="kb", group_description="Moder
         if file.size > MAX_IMPORT_BYTES:
             raise FactError("That file is too large for a facts export.")
         await interaction.response.defer(ephemeral=True, thinking=True)
-        try:
-            data = json.loads(await file.read())
-        except (UnicodeDecodeError, json.JSONDecodeError):
-            raise FactError("That file is not JSON from /kb export.") from None
+        data = load_export(await file.read(), "That file")
         added, skipped = await self.bot.core(self.bot.engine.store.import_facts, data, interaction.guild_id, interaction.user.id)
         await interaction.followup.send(f"Imported {added} facts; {skipped} were already here.", ephemeral=True)
 

@@ -1,4 +1,5 @@
-"""Moderators add articles: /article add with an attached .txt or .md file, or a story's link."""
+"""Moderators add articles: /article add with an attached .txt or .md file, or a story's link;
+/article edit corrects one's title, outlet, date or link (each version kept), /article history shows them."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from discord import app_commands
 
 from bot.checks import ModeratorGroupCog
 from bot.client import StrikeBot
-from bot.render import clip, quiet
+from bot.render import LIMITS, clip, quiet, safe_url
 from knowledge.reading.ingest import MAX_ARTICLE_BYTES, ArticleError
 from knowledge.web.feeds import ingest_link
 from knowledge.web.fetch import check_url
@@ -53,14 +54,14 @@ class Articles(ModeratorGroupCog, group_name="article", group_description="Moder
         verb = "Already had" if result.status == "skipped" else "Added"
         if result.status != "skipped":
             self.bot.schedule_embedding()
-        await interaction.followup.send(clip(f"{verb} article #{result.article_id}: {result.title}", 2000), ephemeral=True)
+        await interaction.followup.send(clip(f"{verb} article #{result.article_id}: {quiet(result.title)}", 2000), ephemeral=True)
 
     async def add_link(self, interaction: discord.Interaction, url: str, overrides: dict[str, str]) -> None:
         """Acknowledge at once; fetch in the bot's web threads; report when done (errors too, privately)."""
         if not url:
             raise ArticleError("Attach a .txt or .md file, or give the story's link in `url:`.")
         check_url(url)  # refuse a bad scheme at once, before saying "fetching"
-        await interaction.response.send_message(clip(f"Fetching <{url}> … I'll say here when it is added.", 2000), ephemeral=True)
+        await interaction.response.send_message(clip(f"Fetching {safe_url(url) or 'the link'} … I'll say here when it is added.", 2000), ephemeral=True)
         result, article = await self.bot.web(
             ingest_link, self.bot.engine.store, url, guild_id=interaction.guild_id, added_by=interaction.user.id, overrides=overrides,
             policy=self.bot.policy,
@@ -70,8 +71,52 @@ class Articles(ModeratorGroupCog, group_name="article", group_description="Moder
         outlet = meta.get("outlet", "") + (" (outlet inferred)" if meta.get("outlet_inferred") else "")
         details = " · ".join(x for x in (outlet, meta.get("date") or "no date on the page", meta.get("author", "")) if x)
         await interaction.followup.send(
-            clip(f"{verb} article #{result.article_id}: {quiet(result.title)}\n{quiet(details)}\n<{article.url}>", 2000), ephemeral=True
+            clip(f"{verb} article #{result.article_id}: {quiet(result.title)}\n{quiet(details)}\n{safe_url(article.url)}", 2000), ephemeral=True
         )
+
+
+    @app_commands.command(name="edit")
+    @app_commands.describe(
+        article="The article's number (shown when it was added)",
+        title="The corrected headline",
+        outlet="The corrected publication",
+        date="The corrected publication date, YYYY-MM-DD",
+        url="The corrected link (http:// or https://)",
+    )
+    async def edit(
+        self,
+        interaction: discord.Interaction,
+        article: app_commands.Range[int, 1],
+        title: app_commands.Range[str, 1, 300] | None = None,
+        outlet: app_commands.Range[str, 1, 200] | None = None,
+        date: app_commands.Range[str, 4, 10] | None = None,
+        url: app_commands.Range[str, 1, 2000] | None = None,
+    ) -> None:
+        """Correct an article's title, outlet, date or link; the earlier versions stay in its history."""
+        changed = await self.bot.core(
+            self.bot.engine.store.edit_article, article, guild_id=interaction.guild_id, actor_id=interaction.user.id,
+            title=title, outlet=outlet, date=date, url=url,
+        )
+        if title is not None:
+            self.bot.schedule_embedding()  # what is embedded starts with the headline
+        details = " \u00b7 ".join(x for x in (changed.outlet, changed.date or "no date") if x)
+        await interaction.response.send_message(
+            clip(f"Corrected article #{changed.id}: {quiet(changed.title)}\n{quiet(details)}\n{safe_url(changed.url)}", 2000), ephemeral=True
+        )
+
+    @app_commands.command(name="history")
+    @app_commands.describe(article="The article's number")
+    async def history(self, interaction: discord.Interaction, article: app_commands.Range[int, 1]) -> None:
+        """Every version of an article's title, outlet, date and link, who changed it and when."""
+        changes = await self.bot.core(self.bot.engine.store.article_history, article, interaction.guild_id)
+        lines = [
+            f"v{c.version} \u00b7 {c.at[:16].replace('T', ' ')} \u00b7 {c.action}"
+            f"{(' by <@' + str(c.actor_id) + '>') if c.actor_id else ''}\n  {quiet(clip(c.title, 200))} \u00b7 "
+            f"{quiet(c.outlet or 'no outlet')} \u00b7 {quiet(c.date or 'no date')} {safe_url(c.url)}"
+            for c in changes
+        ]
+        embed = discord.Embed(title=f"History of article #{article}", description=clip("\n".join(lines), LIMITS["description"]))
+        await interaction.response.send_message(embed=embed, ephemeral=True)
 
 
 async def setup(bot: StrikeBot) -> None:

@@ -16,7 +16,7 @@ from discord.ext import commands
 from bot.checks import ask_cooldown, is_moderator
 from bot.client import StrikeBot
 from bot.errors import Busy
-from bot.render import answer_embed, answer_key, asked, clip, error_message
+from bot.render import answer_embed, answer_key, asked, clip, context_message, error_message
 from knowledge.engine import followup
 from knowledge.engine.answer import Engine, QuestionError
 from knowledge.models import Answer
@@ -41,7 +41,7 @@ class ContextButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"s
     async def callback(self, interaction: discord.Interaction) -> None:
         bot: StrikeBot = interaction.client  # type: ignore[assignment]
         text = await bot.core(bot.engine.context_for, self.key, interaction.guild_id)
-        await interaction.response.send_message(clip(text or "No context is stored for this answer.", 2000), ephemeral=True)
+        await interaction.response.send_message(context_message(text), ephemeral=True)
 
 
 class VoteButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"sb:vote:(?P<up>[01]):(?P<key>[sf]\d+)"):

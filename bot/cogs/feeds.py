@@ -16,7 +16,7 @@ from discord.ext import tasks
 
 from bot.checks import ModeratorGroupCog
 from bot.client import StrikeBot
-from bot.render import LIMITS, clip, quiet
+from bot.render import LIMITS, clip, quiet, safe_url
 from knowledge.models import Feed
 from knowledge.web import feeds
 from knowledge.web.feeds import PollReport
@@ -27,7 +27,7 @@ log = logging.getLogger(__name__)
 
 def notice_lines(report: PollReport) -> list[str]:
     """One line per new story: its title and link (the link in <> so that Discord shows no preview)."""
-    return [clip(f"\u2022 {quiet(a.title)} \u2014 <{a.url}>", 400) for a in report.added]
+    return [clip(f"\u2022 {quiet(a.title)}" + (f" \u2014 {safe_url(a.url)}" if safe_url(a.url) else ""), 400) for a in report.added]
 
 
 def notices(report: PollReport) -> list[str]:
@@ -53,7 +53,7 @@ def feed_line(feed: Feed) -> str:
         state = f"last polled {feed.last_ok_at[:16].replace('T', ' ')} UTC"
     else:
         state = "not polled yet"
-    return f"**#{feed.id}** {quiet(clip(feed.title, 100))} \u2014 <{feed.url}> \u00b7 {where}\n  {state}"
+    return f"**#{feed.id}** {quiet(clip(feed.title, 100))} \u2014 {safe_url(feed.url) or '(link not shown)'} \u00b7 {where}\n  {state}"
 
 
 @app_commands.guild_only()
@@ -78,7 +78,7 @@ class Feeds(ModeratorGroupCog, group_name="feed", group_description="Moderators:
     ) -> None:
         """Follow a feed: its new stories are added as they appear."""
         check_url(url)
-        await interaction.response.send_message(clip(f"Checking the feed at <{url}> \u2026", 2000), ephemeral=True)
+        await interaction.response.send_message(clip(f"Checking the feed at {safe_url(url) or 'that link'} \u2026", 2000), ephemeral=True)
         feed, document = await self.bot.web(
             feeds.follow, self.bot.engine.store, url, guild_id=interaction.guild_id, channel_id=channel.id if channel else None,
             added_by=interaction.user.id, policy=self.bot.policy,

@@ -64,7 +64,7 @@ class Engine:
         self.ranker = ranker or Ranker.load()
         self.encoder = encoder  # a semantic.Encoder, or None for lexical evidence only
         self._seen: tuple[int, int, int] = (-1, -1, -1)  # articles, facts, other processes' writes
-        self._marks: tuple[tuple[int, int], tuple[int, int, str]] = ((-1, -1), (-1, -1, ""))  # see Store.content_marks
+        self._marks: tuple[tuple[int, ...], tuple[int, int, str]] = ((-1,), (-1, -1, ""))  # see Store.content_marks
         self._article_counts: tuple[dict[str, int] | LazyCounts, int] = ({}, 0)
         self._vocabulary = Vocabulary({}, 1)
         self._articles: dict[int, Article] = {}
@@ -88,7 +88,10 @@ class Engine:
         """Another write was committed: reload what it changed. A vote or a logged question
         changes neither the articles nor the facts, and reloads nothing."""
         articles, facts = self.store.content_marks()
-        if articles != self._marks[0]:
+        extended = self._extend(self._marks[0]) if articles != self._marks[0] else None
+        if extended is not None:
+            articles = extended
+        elif articles != self._marks[0]:
             total = self.store.sentence_count()
             if total > LARGE_CORPUS:  # too many words to hold: read them on demand
                 self._article_counts = (LazyCounts(self.store.term_count, self.store.terms_starting), total)
@@ -106,6 +109,27 @@ class Engine:
             self._answerable = {}
             self._marks = (articles, facts)
         self._seen = now  # last: other threads wait above until everything is in place
+
+    def _extend(self, since: tuple[int, ...]) -> tuple[int, ...] | None:
+        """Articles were only added since `since` (another process's bulk ingest, say): add their
+        words and rows to what is held instead of reading everything again; the marks now. None
+        when anything else changed, or the words are read on demand anyway: everything is reloaded."""
+        if since[0] < 0 or isinstance(self._article_counts[0], LazyCounts):
+            return None
+        appended = self.store.appended_since(since)
+        if appended is None:
+            return None
+        marks, new_articles, new_terms = appended
+        counts, total = self._article_counts
+        if new_terms:
+            fresh = sorted({term for terms in new_terms for term in re.findall(r"[^\W_]+", terms.lower())})  # as the index splits them
+            counts = {**counts, **self.store.term_counts(fresh)}
+            self._article_counts = (counts, total + len(new_terms))
+        if new_articles:
+            self._articles = {**self._articles, **{a.id: a for a in new_articles}}
+            ordinals = [retrieve.ordinal(a.date) for a in self._articles.values() if a.date]
+            self._stories.extend(self._articles, (min(ordinals, default=0), max(ordinals, default=1)))
+        return marks
 
     def article(self, article_id: int) -> Article | None:
         self._refresh()

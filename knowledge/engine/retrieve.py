@@ -34,6 +34,13 @@ class Stories:
         self._articles = articles
         self._dates = ordinals
 
+    def extend(self, articles: Mapping[int, Any], ordinals: tuple[int, int]) -> None:
+        """New articles were added (nothing else changed): the stories read stay, unless the dates' range moved."""
+        if ordinals != self._dates:
+            self._cache = {}
+        self._articles = articles
+        self._dates = ordinals
+
     def get(self, article_ids: list[int]) -> dict[int, Story]:
         missing = [a for a in article_ids if a not in self._cache]
         if missing:

@@ -22,6 +22,7 @@ import datetime as dt
 import hashlib
 import itertools
 import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -96,6 +97,24 @@ def check_date(value: str) -> str:
     raise ArticleError(f"the date {value[:40]!r} is not YYYY-MM-DD")
 
 
+def read_file(path: Path) -> bytes:
+    """An article file's bytes. Its kind and size are checked before it is opened: a pipe or a
+    device is refused (never waited on), and a file over the limit is never read into memory."""
+    try:
+        info = path.stat()
+    except OSError as error:
+        raise ArticleError(f"{path.name} cannot be read ({error.strerror or error})") from None
+    if not stat.S_ISREG(info.st_mode):
+        raise ArticleError(f"{path.name} is not a regular file (a pipe, a device or a folder), so it is not read")
+    if info.st_size > MAX_ARTICLE_BYTES:
+        raise ArticleError(f"{path.name} is {info.st_size:,} bytes; the limit is {MAX_ARTICLE_BYTES:,}")
+    try:
+        with path.open("rb") as file:
+            return file.read(MAX_ARTICLE_BYTES + 1)  # read_text refuses it if it grew meanwhile
+    except OSError as error:
+        raise ArticleError(f"{path.name} cannot be read ({error.strerror or error})") from None
+
+
 def read_text(data: bytes, name: str = "article") -> str:
     """Decode an article's bytes, refusing binary or non-UTF-8 data politely."""
     if len(data) > MAX_ARTICLE_BYTES:
@@ -127,9 +146,14 @@ def parse_body(body: str, meta: dict[str, str], overrides: dict[str, str] | None
     if not meta.get("title"):
         first = next((line.strip() for line in body.splitlines() if line.strip()), "")
         meta["title"] = first[:80] + ("\u2026" if len(first) > 80 else "")
-    parsed = Parsed(meta=meta, body=body, sha256=hashlib.sha256(body.strip().encode()).hexdigest())
+    parsed = Parsed(meta=meta, body=body, sha256=body_sha256(body))
     derive(parsed)
     return parsed
+
+
+def body_sha256(body: str) -> str:
+    """What tells two articles' texts apart (the same text under another header is the same article)."""
+    return hashlib.sha256(body.strip().encode()).hexdigest()
 
 
 def derive(parsed: Parsed) -> None:

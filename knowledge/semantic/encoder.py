@@ -98,6 +98,11 @@ _ALIASES = {m.hub_repo.lower(): m.name for m in KNOWN_MODELS.values()} | {m.name
 _MODEL_FILES = ("model.safetensors", "tokenizer.json", "config.json", "1_Pooling/config.json")
 
 
+def known_model(value: str) -> str | None:
+    """The known model a name (or its hub repository) stands for, or None."""
+    return _ALIASES.get(value.strip().lower())
+
+
 class ModelError(RuntimeError):
     """The model cannot be loaded as configured (missing files, unknown name)."""
 

@@ -26,6 +26,25 @@ _ARTICLE_COLUMNS = "id, path, title, outlet, outlet_inferred, date, date_inferre
 
 
 @dataclass(frozen=True)
+class ArticleChange:
+    """One version of an article's title, outlet, date and link: as ingested, then each correction."""
+
+    article_id: int
+    version: int
+    action: str  # "ingest", "edit" or "update" (the file or page itself changed)
+    title: str
+    outlet: str
+    date: str
+    url: str
+    actor_id: int | None
+    at: str
+
+
+MAX_TITLE_LENGTH = 300
+MAX_OUTLET_LENGTH = 200
+
+
+@dataclass(frozen=True)
 class IngestResult:
     status: str  # "added", "updated" or "skipped"
     article_id: int
@@ -37,10 +56,23 @@ class IngestResult:
 class ArticlesMixin(StoreBase):
     """Adding articles (one, uploaded, or in bulk) and their derived rows; listing them."""
 
-    def sync_bundled(self) -> list[IngestResult]:
-        """Make sure every bundled article is in the knowledge base."""
-        results = []
+    def bundled_missing(self) -> list[Path]:
+        """The bundled articles whose text is not in the knowledge base (new or changed), found by reading only."""
+        here = {row[0] for row in self._values("select sha256 from articles where guild_id is null")}
+        missing = []
         for path in ingest.article_files([BUNDLED_ARTICLES]):
+            try:
+                _, body = ingest.split_header(ingest.read_text(path.read_bytes(), path.name))
+            except ingest.ArticleError:
+                continue  # reported by sync_bundled, if it runs
+            if ingest.body_sha256(body) not in here:
+                missing.append(path)
+        return missing
+
+    def sync_bundled(self) -> list[IngestResult]:
+        """Make sure every bundled article is in the knowledge base: only the new or changed ones are written."""
+        results = []
+        for path in self.bundled_missing():
             try:
                 results.append(self.ingest_file(path))
             except ingest.ArticleError as error:
@@ -50,7 +82,7 @@ class ArticlesMixin(StoreBase):
     def ingest_file(
         self, path: Path, *, guild_id: int | None = None, added_by: int | None = None, overrides: dict[str, str] | None = None
     ) -> IngestResult:
-        raw = ingest.read_text(path.read_bytes(), path.name)
+        raw = ingest.read_text(ingest.read_file(path), path.name)
         return self.ingest_text(raw, display_path(path), guild_id=guild_id, added_by=added_by, overrides=overrides, name=path.name)
 
     def ingest_text(
@@ -173,7 +205,10 @@ class ArticlesMixin(StoreBase):
         if previous:
             article_id = int(previous[0])
             self._delete_derived(article_id)
-            conn.execute(f"update articles set ({columns}) = ({', '.join('?' * len(row))}) where id = ?", [*row.values(), article_id])
+            conn.execute(f"update articles set ({columns}) = ({', '.join('?' * len(row))}), version = version + 1 where id = ?",
+                         [*row.values(), article_id])  # a new version: readers' caches see that it changed
+            if conn.execute("select 1 from article_history where article_id = ? limit 1", [article_id]).fetchone():
+                self._article_history(article_id, "update", None)  # corrected before: the history goes on
             status = "updated"
         else:
             cursor = conn.execute(f"insert into articles ({columns}) values ({', '.join('?' * len(row))})", list(row.values()))
@@ -222,21 +257,90 @@ class ArticlesMixin(StoreBase):
         conn.execute("insert into sentences_fts (rowid, terms) select id, terms from sentences where id >= ?", [first])
         conn.execute("insert into people_fts (rowid, terms) select id, terms from people where id > ?", [last_person])
 
+    REDERIVE_BATCH = 100  # articles re-derived per transaction: other writers get a turn in between
+
+    def extractor_stale(self) -> bool:
+        """Whether the stored sentences, quotes, figures and people come from another extractor version."""
+        rows = self._values("select value from meta where key = 'extractor_version'")
+        return not rows or rows[0][0] != str(ingest.EXTRACTOR_VERSION)
+
     def _rederive_if_stale(self) -> None:
-        version = str(ingest.EXTRACTOR_VERSION)
-        rows = list(self.db.query("select value from meta where key = 'extractor_version'"))
-        if rows and rows[0]["value"] == version:
+        """Rebuild the derived rows from the stored text, REDERIVE_BATCH articles per transaction;
+        the version is recorded last, so that an interrupted run starts again (it is idempotent)."""
+        if not self.extractor_stale():
             return
-        articles = list(self.db.query("select id, body from articles"))
+        ids = [int(row[0]) for row in self._values("select id from articles order by id")]
+        for start in range(0, len(ids), self.REDERIVE_BATCH):
+            batch = ids[start : start + self.REDERIVE_BATCH]
+            with self._write("articles") as db:
+                marks = ",".join("?" * len(batch))
+                for article_id, body in db.execute(f"select id, body from articles where id in ({marks})", batch).fetchall():
+                    parsed = ingest.Parsed(meta={}, body=body, sha256="")
+                    ingest.derive(parsed)
+                    self._delete_derived(article_id)
+                    self._save_derived([(article_id, parsed)])
         with self._write("articles") as db:
-            for article in articles:
-                parsed = ingest.Parsed(meta={}, body=article["body"], sha256="")
-                ingest.derive(parsed)
-                self._delete_derived(article["id"])
-                self._save_derived([(article["id"], parsed)])
-            db["meta"].upsert({"key": "extractor_version", "value": version}, pk="key")
-        if articles:
-            log.info("re-derived %d articles for extractor version %s", len(articles), version)
+            db["meta"].upsert({"key": "extractor_version", "value": str(ingest.EXTRACTOR_VERSION)}, pk="key")
+        if ids:
+            log.info("re-derived %d articles for extractor version %s", len(ids), ingest.EXTRACTOR_VERSION)
+
+    def edit_article(
+        self, article_id: int, *, guild_id: int | None, actor_id: int | None, title: str | None = None, outlet: str | None = None,
+        date: str | None = None, url: str | None = None,
+    ) -> Article:
+        """Correct an article's title, outlet, date or link after ingest; every version is kept
+        (`article_history`), the first as it was ingested. Only the articles of `guild_id` (None: the
+        shared ones, which the command line adds). Raises NotFoundError, ArticleError."""
+        changes: dict[str, Any] = {}
+        if title is not None:
+            changes["title"] = _checked_text(title, "title", MAX_TITLE_LENGTH, required=True)
+        if outlet is not None:
+            changes["outlet"] = _checked_text(outlet, "outlet", MAX_OUTLET_LENGTH)
+            changes["outlet_inferred"] = 0
+        if date is not None:
+            changes["date"] = ingest.check_date(date)
+            changes["date_inferred"] = 0
+        if url is not None:
+            changes["url"] = _checked_url(url)
+        if not changes:
+            raise ingest.ArticleError("give at least one of the title, outlet, date and link to correct")
+        with self._write("articles", synchronous="FULL") as db:
+            rows = self._rows(f"select {_ARTICLE_COLUMNS}, version from articles where id = ? and guild_id is ?", [article_id, guild_id])
+            if not rows:
+                raise NotFoundError(f"there is no article #{article_id} here")
+            current = rows[0]
+            if all(current[key] == value for key, value in changes.items()):
+                raise ingest.ArticleError(f"article #{article_id} already says that")
+            if not db.execute("select 1 from article_history where article_id = ? limit 1", [article_id]).fetchone():
+                self._article_history(article_id, "ingest", None)  # the first version, as it was ingested
+            db.execute(
+                f"update articles set {', '.join(f'[{key}] = ?' for key in changes)}, version = version + 1 where id = ?",
+                [*changes.values(), article_id],
+            )
+            if "title" in changes:  # "<title>. <sentence>" is what was embedded: those vectors are stale now
+                db.execute("delete from sentence_vectors where sentence_id in (select id from sentences where article_id = ?)", [article_id])
+            self._article_history(article_id, "edit", actor_id)
+            return _article(self._rows(f"select {_ARTICLE_COLUMNS} from articles where id = ?", [article_id])[0])
+
+    def _article_history(self, article_id: int, action: str, actor_id: int | None) -> None:
+        """The article's current title, outlet, date and link as a history entry (inside the caller's write)."""
+        self.db.execute(
+            "insert into article_history (article_id, version, action, title, outlet, date, url, actor_id, at) "
+            "select id, version, ?, title, coalesce(outlet, ''), coalesce(date, ''), coalesce(url, ''), ?, ? from articles where id = ?",
+            [action, actor_id, now(), article_id],
+        )
+
+    def article_history(self, article_id: int, guild_id: int | None) -> list[ArticleChange]:
+        """Every version of an article's metadata, oldest first; one entry (as it is now) if it was never corrected."""
+        if not self._rows("select 1 from articles where id = ? and guild_id is ?", [article_id, guild_id]):
+            raise NotFoundError(f"there is no article #{article_id} here")
+        rows = self._rows("select * from article_history where article_id = ? order by version, id", [article_id])
+        if not rows:
+            rows = self._rows(
+                "select id as article_id, version, 'ingest' as action, title, coalesce(outlet, '') as outlet, coalesce(date, '') as date,"
+                " coalesce(url, '') as url, added_by as actor_id, added_at as at from articles where id = ?", [article_id]
+            )
+        return [ArticleChange(**{key: row[key] for key in ArticleChange.__dataclass_fields__}) for row in rows]
 
     def articles(self, guild_id: int | None = None) -> list[Article]:
         rows = self._rows(f"select {_ARTICLE_COLUMNS} from articles where guild_id is null or guild_id is ? order by date, id", [guild_id])
@@ -250,6 +354,33 @@ class ArticlesMixin(StoreBase):
         if not rows:
             raise NotFoundError(f"no article #{article_id}")
         return _article(rows[0])
+
+
+def _checked_text(value: str, what: str, limit: int, *, required: bool = False) -> str:
+    text = " ".join(value.split())
+    if required and not text:
+        raise ingest.ArticleError(f"an article needs a {what}")
+    if len(text) > limit:
+        raise ingest.ArticleError(f"a {what} can be at most {limit} characters (this one has {len(text)})")
+    return text
+
+
+def _checked_url(value: str) -> str:
+    """"" (no link), or a well-formed http(s) URL; anything else is refused, never stored to be shown."""
+    from urllib.parse import urlsplit
+
+    url = value.strip()
+    if not url:
+        return ""
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises for a bad port
+    except ValueError:
+        parts = None
+    if (parts is None or parts.scheme.lower() not in ("http", "https") or not parts.hostname or len(url) > 2000
+            or any(c.isspace() or c in '<>"`|[]\\' for c in url)):
+        raise ingest.ArticleError(f"{url[:100]!r} is not a well-formed http:// or https:// link")
+    return url
 
 
 def _parse_quietly(raw: str) -> ingest.Parsed | Exception:

@@ -5,10 +5,12 @@ one transaction per write; plus the names the other parts use.
 from __future__ import annotations
 
 import datetime as dt
+import logging
+import os
 import queue
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -16,6 +18,7 @@ from typing import Any
 import sqlite_utils
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent.parent
+log = logging.getLogger(__name__)
 
 
 class NotFoundError(LookupError):
@@ -24,6 +27,14 @@ class NotFoundError(LookupError):
 
 class FactError(ValueError):
     """A fact that cannot be saved as given, with the reason."""
+
+
+class StoreError(RuntimeError):
+    """The knowledge base cannot do what was asked (read-only, busy for too long), with the reason."""
+
+
+def is_locked(error: BaseException) -> bool:
+    return isinstance(error, sqlite3.OperationalError) and "locked" in str(error)
 
 
 def now() -> str:
@@ -47,13 +58,20 @@ class StoreBase:
 
     BUSY_MS = 10_000  # how long a write waits for another process's write
     FEEDBACK_BUSY_MS = 1_000  # a vote or an unanswered question is not worth a longer wait
+    STARTUP_PATIENCE_S = 120.0  # how long opening waits, saying so, for another process's write when it must write itself
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, *, read_only: bool | None = None) -> None:
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        conn = sqlite3.connect(str(self.path), check_same_thread=False, timeout=10, isolation_level=None)
+        # A file this process may not write (a read-only volume, another user's file) is opened read-only: it can be asked.
+        self.read_only = read_only if read_only is not None else (self.path.exists() and not os.access(self.path, os.W_OK))
+        self._immutable = False
+        if not self.read_only:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._busy_ms = self.BUSY_MS
+        conn = self._connect()
         self.db = sqlite_utils.Database(conn)
-        self.db.execute("PRAGMA journal_mode=WAL")
+        if not self.read_only and str(conn.execute("PRAGMA journal_mode").fetchone()[0]).lower() != "wal":
+            self.db.execute("PRAGMA journal_mode=WAL")  # a write: only for a new file (or one made elsewhere)
         self.db.execute(f"PRAGMA busy_timeout={self.BUSY_MS}")
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.execute("PRAGMA foreign_keys=ON")
@@ -66,12 +84,61 @@ class StoreBase:
         # Bumped by writes, so that readers know which caches went stale.
         self.generations = {"articles": 0, "facts": 0, "feedback": 0, "vectors": 0, "feeds": 0, "settings": 0, "confirmed": 0}
 
+    def _connect(self) -> sqlite3.Connection:
+        """A connection to the file: read-write, or read-only (`mode=ro`; `immutable=1` when
+        SQLite cannot make the write-ahead log's index beside a file nobody here may change)."""
+        if not self.read_only:
+            return sqlite3.connect(str(self.path), check_same_thread=False, timeout=10, isolation_level=None)
+        uri = self.path.resolve().as_uri() + ("?mode=ro&immutable=1" if self._immutable else "?mode=ro")
+        conn = sqlite3.connect(uri, uri=True, check_same_thread=False, timeout=10, isolation_level=None)
+        try:
+            conn.execute("select count(*) from sqlite_master").fetchone()
+        except sqlite3.OperationalError:
+            if self._immutable:
+                raise
+            conn.close()
+            self._immutable = True
+            return self._connect()
+        return conn
+
     def _reader_connection(self) -> sqlite3.Connection:
-        conn = sqlite3.connect(str(self.path), check_same_thread=False, timeout=10, isolation_level=None)
+        conn = self._connect()
         conn.execute("PRAGMA query_only=ON")
         conn.execute(f"PRAGMA busy_timeout={self.BUSY_MS}")
         self._opened.append(conn)
         return conn
+
+    def _patiently(self, what: str, steps: Callable[[], None]) -> None:
+        """Writes at start-up: tried at once; if another process holds the write lock, the wait
+        is logged (once) and the writes run again, waiting up to STARTUP_PATIENCE_S; then a
+        StoreError with the reason instead of a `database is locked` traceback. The steps must
+        be safe to run again (migrations, re-derivation and the bundled articles are)."""
+        with self._lock:
+            try:
+                self._set_busy(500)
+                steps()
+                return
+            except sqlite3.OperationalError as error:
+                if not is_locked(error):
+                    raise
+            finally:
+                self._set_busy(self.BUSY_MS)
+            log.warning("the knowledge base %s is busy with another process's write; waiting up to %.0f s for it to finish, to %s",
+                        self.path, self.STARTUP_PATIENCE_S, what)
+            try:
+                self._set_busy(int(self.STARTUP_PATIENCE_S * 1000))
+                steps()
+            except sqlite3.OperationalError as error:
+                if not is_locked(error):
+                    raise
+                raise StoreError(f"the knowledge base {self.path} stayed busy with another process's write for over "
+                                 f"{self.STARTUP_PATIENCE_S:.0f} s, so it could not {what}; try again when that finishes") from None
+            finally:
+                self._set_busy(self.BUSY_MS)
+
+    def _set_busy(self, ms: int) -> None:
+        self._busy_ms = ms
+        self.db.conn.execute(f"PRAGMA busy_timeout={ms}")
 
     @contextmanager
     def _read(self) -> Iterator[sqlite3.Connection]:
@@ -122,12 +189,14 @@ class StoreBase:
         finally:
             self._writer = None
             if busy_ms is not None:
-                conn.execute(f"PRAGMA busy_timeout={self.BUSY_MS}")
+                conn.execute(f"PRAGMA busy_timeout={self._busy_ms}")
             if synchronous != "NORMAL":
                 conn.execute("PRAGMA synchronous=NORMAL")
 
     @contextmanager
     def _write(self, kind: str, *, synchronous: str = "NORMAL", busy_ms: int | None = None) -> Iterator[sqlite_utils.Database]:
+        if self.read_only:
+            raise StoreError(f"the knowledge base {self.path} is read-only here, so nothing can be changed (it can be asked)")
         try:
             with self._lock, self._transaction(synchronous=synchronous, busy_ms=busy_ms):
                 yield self.db

@@ -9,7 +9,8 @@ from typing import Any
 from knowledge.models import SOURCE_TYPES, Fact, FactChange
 from knowledge.reading.text import clean, content_stems
 from knowledge.store.base import FactError, NotFoundError, StoreBase, _any_of, now
-from knowledge.store.imports import ExportedChange, iso, validate_export
+from knowledge.store.confirmed import normalized_question
+from knowledge.store.imports import Export, ExportedChange, ExportedExampleChange, ExportedFact, iso, validate_export
 
 MAX_FACT_LENGTH = 1500
 MAX_SOURCE_LENGTH = 500
@@ -53,7 +54,7 @@ class FactsMixin(StoreBase):
                 if old["status"] == "active":
                     db["facts"].update(supersedes, {"status": "retired", "version": old["version"] + 1, "updated_at": stamp})
                     self._history(supersedes, f"superseded by #{fact_id}", {**old, "status": "retired", "version": old["version"] + 1}, author_id, stamp)
-        return self.fact(fact_id, guild_id)
+            return self._committed(fact_id, guild_id)
 
     def edit_fact(
         self,
@@ -82,7 +83,7 @@ class FactsMixin(StoreBase):
             }
             db["facts"].update(fact_id, changes)
             self._history(fact_id, "edit", {**old, **changes}, actor_id, stamp)
-        return self.fact(fact_id, guild_id)
+            return self._committed(fact_id, guild_id)
 
     def retire_fact(self, fact_id: int, *, guild_id: int | None, actor_id: int | None) -> Fact:
         return self._set_status(fact_id, guild_id, actor_id, "retired", "retire")
@@ -98,7 +99,12 @@ class FactsMixin(StoreBase):
             stamp = now()
             db["facts"].update(fact_id, {"status": status, "version": old["version"] + 1, "updated_at": stamp})
             self._history(fact_id, action, {**old, "status": status, "version": old["version"] + 1}, actor_id, stamp)
-        return self.fact(fact_id, guild_id)
+            return self._committed(fact_id, guild_id)
+
+    def _committed(self, fact_id: int, guild_id: int | None) -> Fact:
+        """The fact as this write leaves it, read inside the write transaction: the confirmation shows
+        this edit, never another moderator's that commits right after it."""
+        return fact_from_row(self._fact_row(fact_id, guild_id))
 
     def _history(self, fact_id: int, action: str, row: dict[str, Any], actor_id: int | None, stamp: str) -> None:
         self.db["fact_history"].insert(
@@ -159,7 +165,16 @@ class FactsMixin(StoreBase):
         )
         for row in facts:
             row.pop("terms", None)
-        return {"format": "strikebot-facts", "version": 1, "facts": facts, "history": history}
+        confirmed = self._rows(
+            """select id, question, sentence_text, article_path, status, how, created_at, updated_at
+               from confirmed_examples where guild_id is ? order by id""", [guild_id],
+        )
+        confirmed_history = self._rows(
+            """select h.example_id, h.action, h.how, h.at from confirmed_history h join confirmed_examples e on e.id = h.example_id
+               where e.guild_id is ? order by h.id""", [guild_id],
+        )
+        return {"format": "strikebot-facts", "version": 1, "facts": facts, "history": history,
+                "confirmed": confirmed, "confirmed_history": confirmed_history}
 
     def import_facts(self, data: Any, guild_id: int | None, actor_id: int | None, *, batch: int = 200) -> tuple[int, int]:
         """Add the facts of an export not already here (by text); returns (added, skipped).
@@ -178,13 +193,15 @@ class FactsMixin(StoreBase):
             history.setdefault(change.fact_id, []).append(change)
         added = skipped = 0
         new_ids: dict[int, int] = {}  # id in the file -> id here
-        links = {fact.id: fact.supersedes for fact in export.facts if fact.supersedes is not None}
-        for start in range(0, len(export.facts), batch):
+        # A replaced fact comes before the fact that replaces it, so that "replaces #N" is written with
+        # the new fact itself (and its "import" history entry). Facts already here are never changed.
+        ordered = replaced_first(export.facts)
+        for start in range(0, len(ordered), batch):
             with self._write("facts", synchronous="FULL") as db:
                 # What is here already, read inside the transaction (another process may have added some).
                 here = {row["text"].lower(): row["id"] for row in self._rows("select id, text from facts where guild_id is ?", [guild_id])}
                 changes: list[dict[str, Any]] = []  # history rows, written in one statement per batch
-                for item in export.facts[start : start + batch]:
+                for item in ordered[start : start + batch]:
                     text, source, questions, source_type = _check_fact(item.text, item.source, item.questions, item.source_type)
                     if text.lower() in here:
                         new_ids[item.id] = here[text.lower()]
@@ -194,7 +211,8 @@ class FactsMixin(StoreBase):
                     row = {
                         "guild_id": guild_id, "text": text, "questions": json.dumps(questions), "source": source,
                         "source_type": source_type, "author_id": None, "status": item.status, "version": item.version + 1,
-                        "supersedes": None, "created_at": iso(item.created_at), "updated_at": iso(item.updated_at),
+                        "supersedes": new_ids.get(item.supersedes) if item.supersedes is not None else None,
+                        "created_at": iso(item.created_at), "updated_at": iso(item.updated_at),
                         "terms": " ".join(content_stems(" ".join([text, *questions]))),
                     }
                     fact_id = db["facts"].insert(row).last_pk
@@ -206,16 +224,56 @@ class FactsMixin(StoreBase):
                             "source_type": change.source_type, "status": change.status, "supersedes": None, "actor_id": None,
                             "at": iso(change.at),
                         })
-                    changes.append({**{k: row[k] for k in ("version", "text", "questions", "source", "source_type", "status")},
-                                    "fact_id": fact_id, "action": "import", "supersedes": None, "actor_id": actor_id, "at": stamp})
+                    changes.append({**{k: row[k] for k in ("version", "text", "questions", "source", "source_type", "status", "supersedes")},
+                                    "fact_id": fact_id, "action": "import", "actor_id": actor_id, "at": stamp})
                     added += 1
                 db["fact_history"].insert_all(changes)
-                # "replaces #N" survives the renumbering, once both ends are here.
-                for old_id, target in list(links.items()):
-                    if old_id in new_ids and target in new_ids:
-                        db.execute("update facts set supersedes = ? where id = ? and supersedes is null", [new_ids[target], new_ids[old_id]])
-                        del links[old_id]
+        self._import_examples(export, guild_id, actor_id)
         return added, skipped
+
+    def _import_examples(self, export: Export, guild_id: int | None, actor_id: int | None) -> None:
+        """The file's confirmed examples, for this server only, with their history and an "import"
+        entry; one already here (the same question and sentence) is left as it is."""
+        if not export.confirmed:
+            return
+        history: dict[int, list[ExportedExampleChange]] = {}
+        for change in export.confirmed_history:
+            history.setdefault(change.example_id, []).append(change)
+        with self._write("confirmed", synchronous="FULL") as db:
+            here = {(row["normalized"], row["sentence_text"], row["article_path"]) for row in self._rows(
+                "select normalized, sentence_text, article_path from confirmed_examples where guild_id is ?", [guild_id])}
+            for item in export.confirmed:
+                key = normalized_question(item.question)
+                if (key, item.sentence_text, item.article_path) in here:
+                    continue
+                here.add((key, item.sentence_text, item.article_path))
+                example_id = db["confirmed_examples"].insert({
+                    "guild_id": guild_id, "question": clean(item.question), "normalized": key, "sentence_text": item.sentence_text,
+                    "article_path": item.article_path, "status": item.status, "how": item.how, "actor_id": None,
+                    "created_at": iso(item.created_at), "updated_at": iso(item.updated_at),
+                }).last_pk
+                rows = [{"example_id": example_id, "action": c.action, "actor_id": None, "how": c.how, "at": iso(c.at)}
+                        for c in history.get(item.id, [])]
+                rows.append({"example_id": example_id, "action": "import", "actor_id": actor_id, "how": "import", "at": now()})
+                db["confirmed_history"].insert_all(rows)
+
+
+def replaced_first(facts: list[ExportedFact]) -> list[ExportedFact]:
+    """The facts in their order, except that a fact another one replaces comes before it (the
+    export is checked to hold no circle of replacements)."""
+    by_id = {fact.id: fact for fact in facts}
+    placed: set[int] = set()
+    out: list[ExportedFact] = []
+    for fact in facts:
+        chain = []
+        current: ExportedFact | None = fact
+        while current is not None and current.id not in placed and current not in chain:
+            chain.append(current)
+            current = by_id.get(current.supersedes) if current.supersedes is not None else None
+        for item in reversed(chain):
+            placed.add(item.id)
+            out.append(item)
+    return out
 
 
 def _check_fact(text: str, source: str, questions: Iterable[str], source_type: str) -> tuple[str, str, list[str], str]:

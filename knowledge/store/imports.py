@@ -20,6 +20,7 @@ from knowledge.models import SOURCE_TYPES
 from knowledge.store.base import FactError
 
 MAX_FACTS = 20_000
+MAX_EXPORT_BYTES = 64_000_000  # a 20,000-fact export with long histories is well under this (see the README)
 MAX_VERSION = 10_000
 ACTIONS = ("add", "edit", "retire", "restore", "import")
 _SKEW = dt.timedelta(minutes=5)
@@ -99,11 +100,38 @@ class ExportedChange(_Strict):
         return "" if value is None else value
 
 
+class ExportedExample(_Strict):
+    """A confirmed example (store/confirmed.py): a question and the sentence that answers it."""
+
+    id: int = Field(gt=0)
+    question: str = Field(min_length=1, max_length=500)
+    sentence_text: str = Field(min_length=1)
+    article_path: str = Field(min_length=1, max_length=1000)
+    status: Literal["active", "replaced", "retired"]
+    how: Literal["moderator", "members", "import"] = "import"
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+    _dates = field_validator("created_at", "updated_at")(_aware)
+
+
+class ExportedExampleChange(_Strict):
+    example_id: int = Field(gt=0)
+    action: Literal["confirmed", "replaced", "retired", "import"]
+    how: str = Field(default="", max_length=20)
+    at: dt.datetime
+
+    _dates = field_validator("at")(_aware)
+
+
 class Export(_Strict):
     format: Literal["strikebot-facts"]
     version: Literal[1]
     facts: list[ExportedFact] = Field(max_length=MAX_FACTS)
     history: list[ExportedChange] = Field(default_factory=list, max_length=MAX_FACTS * 20)
+    # A server's confirmed examples (optional: files written before they existed have none).
+    confirmed: list[ExportedExample] = Field(default_factory=list, max_length=MAX_FACTS)
+    confirmed_history: list[ExportedExampleChange] = Field(default_factory=list, max_length=MAX_FACTS * 20)
 
     @model_validator(mode="after")
     def _consistent(self) -> Export:
@@ -127,6 +155,20 @@ class Export(_Strict):
                 raise ValueError(f"fact #{fact.id}'s last history entry does not match the fact")
             if fact.supersedes is not None and fact.supersedes not in by_fact:
                 raise ValueError(f"fact #{fact.id} replaces #{fact.supersedes}, which is not in the file")
+        examples = {example.id for example in self.confirmed}
+        if len(examples) != len(self.confirmed):
+            raise ValueError("two confirmed examples have the same id")
+        for change in self.confirmed_history:
+            if change.example_id not in examples:
+                raise ValueError(f"history for confirmed example #{change.example_id}, which is not in the file")
+        replaces = {fact.id: fact.supersedes for fact in self.facts if fact.supersedes is not None}
+        for start in replaces:
+            seen, current = {start}, replaces.get(start)
+            while current is not None:
+                if current in seen:
+                    raise ValueError(f"fact #{start}'s replacements go round in a circle (#{start} is replaced by a fact it replaces)")
+                seen.add(current)
+                current = replaces.get(current)
         return self
 
 
@@ -135,6 +177,22 @@ def _where(loc: tuple[Any, ...]) -> str:
     for part in loc:
         out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
     return out
+
+
+def load_export(raw: bytes | str, name: str = "that file") -> Any:
+    """An export's JSON, read with its size checked first, nesting too deep for the parser refused
+    (no RecursionError), and the number of facts checked before anything else is. Raises FactError."""
+    if len(raw) > MAX_EXPORT_BYTES:
+        raise FactError(f"{name} is {len(raw):,} bytes; a facts export can be at most {MAX_EXPORT_BYTES:,}")
+    try:
+        data = json.loads(raw)
+    except RecursionError:
+        raise FactError(f"{name} nests its lists and objects too deeply to be a facts export (an export nests four levels)") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        raise FactError(f"{name} is not valid JSON ({error})") from None
+    if isinstance(data, dict) and isinstance(data.get("facts"), list) and len(data["facts"]) > MAX_FACTS:
+        raise FactError(f"{name} holds {len(data['facts']):,} facts; an import can hold at most {MAX_FACTS:,}")
+    return data
 
 
 def validate_export(data: Any) -> Export:

@@ -5,7 +5,19 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from knowledge.models import Article
+from knowledge.store.articles import _ARTICLE_COLUMNS, _article
 from knowledge.store.base import StoreBase, _any_of
+
+
+def _article_marks(conn: Any) -> tuple[int, ...]:
+    """The newest sentence, the number of sentences, the newest article, the number of articles, and the
+    sum of their versions (which a correction raises): together they change with any change to the articles."""
+    row = conn.execute(
+        "select (select coalesce(max(id), 0) from sentences), (select count(*) from sentences),"
+        " (select coalesce(max(id), 0) from articles), (select count(*) from articles), (select total(version) from articles)"
+    ).fetchone()
+    return tuple(int(value) for value in row)
 
 
 class RetrievalMixin(StoreBase):
@@ -59,16 +71,51 @@ class RetrievalMixin(StoreBase):
             {"q": query, "guild": guild_id, "limit": limit, "scan": limit * 4},
         )
 
-    def content_marks(self) -> tuple[tuple[int, int], tuple[int, int, str]]:
+    def content_marks(self) -> tuple[tuple[int, ...], tuple[int, int, str]]:
         """Cheap marks that change when the articles, or the facts, change (in any process):
-        the newest sentence and the number of articles; the facts' number, newest id and
-        latest change. Feedback writes (votes, the unanswered log) change neither."""
-        row = self._rows(
-            """select (select max(id) from sentences) as sentence, (select count(*) from articles) as articles,
-                      (select count(*) from facts) as facts, (select max(id) from facts) as fact,
-                      (select max(updated_at) from facts) as changed"""
-        )[0]
-        return (row["sentence"] or 0, row["articles"]), (row["facts"], row["fact"] or 0, row["changed"] or "")
+        the articles' (see `_article_marks`); the facts' number, newest id and latest change.
+        Feedback writes (votes, the unanswered log) change neither."""
+        with self._read() as conn:
+            articles = _article_marks(conn)
+            facts = conn.execute("select count(*), coalesce(max(id), 0), coalesce(max(updated_at), '') from facts").fetchone()
+        return articles, (int(facts[0]), int(facts[1]), str(facts[2]))
+
+    def appended_since(self, marks: tuple[int, ...]) -> tuple[tuple[int, ...], list[Article], list[str]] | None:
+        """What was added to the articles since `marks` (from `content_marks`), read in one snapshot:
+        (the marks now, the new articles' rows, the new sentences' terms); None when anything else
+        changed (an article updated, removed or corrected), which needs a full reload."""
+        with self._read() as conn:
+            snapshot = not conn.in_transaction
+            if snapshot:
+                conn.execute("BEGIN")
+            try:
+                now = _article_marks(conn)
+                if now == marks:
+                    return now, [], []
+                top_sentence, sentences, top_article, articles, versions = marks
+                kept = conn.execute(
+                    "select (select count(*) from sentences where id <= ?), (select count(*) from articles where id <= ?),"
+                    " (select total(version) from articles where id <= ?)", [top_sentence, top_article, top_article]
+                ).fetchone()
+                if (int(kept[0]), int(kept[1]), int(kept[2])) != (sentences, articles, versions):
+                    return None
+                cursor = conn.execute(f"select {_ARTICLE_COLUMNS} from articles where id > ? order by id", [top_article])
+                names = [c[0] for c in cursor.description]
+                rows = [_article(dict(zip(names, row, strict=True))) for row in cursor.fetchall()]
+                terms = [row[0] or "" for row in conn.execute("select terms from sentences where id > ? order by id", [top_sentence])]
+                return now, rows, terms
+            finally:
+                if snapshot:
+                    conn.execute("COMMIT")
+
+    def term_counts(self, terms: list[str]) -> dict[str, int]:
+        """How many sentences hold each of these terms (the search index's own counts)."""
+        counts: dict[str, int] = {}
+        for start in range(0, len(terms), 500):
+            chunk = terms[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            counts.update(dict(self._values(f"select term, doc from sentences_vocab where term in ({marks})", chunk)))
+        return counts
 
     def article_terms(self, article_ids: list[int]) -> dict[int, str]:
         """Every term of each article's sentences, as one string."""
@@ -95,10 +142,9 @@ class RetrievalMixin(StoreBase):
 
     def average_sentence_terms(self) -> float:
         """The mean number of terms in a sentence (for BM25's length normalisation), from a sample."""
-        with self._lock:
-            row = self.db.execute(
-                "select avg(length(terms) - length(replace(terms, ' ', '')) + 1) from (select terms from sentences limit 20000)"
-            ).fetchone()
+        row = self._values(
+            "select avg(length(terms) - length(replace(terms, ' ', '')) + 1) from (select terms from sentences limit 20000)"
+        )[0]
         return float(row[0] or 10.0)
 
     def sentences_by_id(self, ids: Iterable[int]) -> dict[int, dict[str, Any]]:

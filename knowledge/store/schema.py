@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable
 
 import sqlite_utils
@@ -177,7 +178,19 @@ def _m015_guild_settings(db: sqlite_utils.Database) -> None:
     )
 
 
-def _m016_confirmed_examples(db: sqlite_utils.Database) -> None:
+def _m016_article_history(db: sqlite_utils.Database) -> None:
+    # An article's title, outlet, date and link can be corrected after ingest; each change is kept, like a fact's.
+    if "version" not in db["articles"].columns_dict:
+        db["articles"].add_column("version", int, not_null_default=1)
+    db["article_history"].create(
+        {"id": int, "article_id": int, "version": int, "action": str, "title": str, "outlet": str, "date": str, "url": str,
+         "actor_id": int, "at": str},
+        pk="id", foreign_keys=[("article_id", "articles", "id")], if_not_exists=True,
+    )
+    db["article_history"].create_index(["article_id", "version"], unique=True, if_not_exists=True)
+
+
+def _m017_confirmed_examples(db: sqlite_utils.Database) -> None:
     # A server's confirmed answers (store/confirmed.py): the question, and the sentence by its text and article.
     db["confirmed_examples"].create(
         {
@@ -214,12 +227,24 @@ MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("013_feeds", _m013_feeds),
     ("014_votes_per_guild", _m014_votes_per_guild),
     ("015_guild_settings", _m015_guild_settings),
-    ("016_confirmed_examples", _m016_confirmed_examples),
+    ("016_article_history", _m016_article_history),
+    ("017_confirmed_examples", _m017_confirmed_examples),
 ]
+
+
+def pending(db: sqlite_utils.Database) -> list[str]:
+    """The migrations not yet applied, found by reading only."""
+    try:
+        done = {row[0] for row in db.conn.execute("select name from _migrations")}
+    except sqlite3.OperationalError:  # no such table: a new knowledge base
+        return [name for name, _ in MIGRATIONS]
+    return [name for name, _ in MIGRATIONS if name not in done]
 
 
 def migrate(db: sqlite_utils.Database) -> list[str]:
     """Apply the migrations not yet applied; returns their names."""
+    if not pending(db):
+        return []
     db["_migrations"].create({"name": str, "applied_at": str}, pk="name", if_not_exists=True)
     done = {row["name"] for row in db.query("select name from _migrations")}
     applied = []

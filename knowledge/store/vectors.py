@@ -104,11 +104,11 @@ class VectorsMixin(StoreBase):
         """(sentence id, stored vector) for those of these sentences that have one from `model`, in one query."""
         if not sentence_ids:
             return []
-        with self._lock:
-            return self.db.execute(
-                "select sentence_id, vector from sentence_vectors where model = ? and sentence_id in (select value from json_each(?))",
-                [model, json.dumps([int(i) for i in sentence_ids])],
-            ).fetchall()
+        rows = self._values(
+            "select sentence_id, vector from sentence_vectors where model = ? and sentence_id in (select value from json_each(?))",
+            [model, json.dumps([int(i) for i in sentence_ids])],
+        )
+        return [(int(i), bytes(blob)) for i, blob in rows]
 
     def vectors(self, model: str, sentence_ids: Sequence[int]) -> dict[int, np.ndarray]:
         """The stored vectors of these sentences from `model` (one query); sentences without one are left out."""
@@ -132,5 +132,4 @@ class VectorsMixin(StoreBase):
         return {int(i): float(c) for (i, _), c in zip(rows, cosines, strict=True)}
 
     def vector_count(self, model: str) -> int:
-        with self._lock:
-            return int(self.db.execute("select count(*) from sentence_vectors where model = ?", [model]).fetchone()[0])
+        return int(self._values("select count(*) from sentence_vectors where model = ?", [model])[0][0])

@@ -8,9 +8,13 @@ A moderator's link can point anywhere, so every fetch:
   `STRIKEBOT_ALLOW_PRIVATE_URLS=1`; the connection is then made to the very
   addresses that were checked, so a second DNS answer cannot slip past;
 - follows at most a few redirects itself, checking every hop the same way;
-- sends a clear user agent, honours a time-out per step and a deadline for
-  the whole fetch, and stops reading at a size limit (also after gzip);
-- runs at most a few at once in the whole process.
+- sends a clear user agent, honours a time-out per step and one deadline for
+  the whole fetch (waiting for a slot, connecting, the headers, every redirect
+  and the body: a watchdog shuts the socket when it passes, so a server that
+  drips its headers a byte at a time cannot hold a fetch open), and stops
+  reading at a size limit (also after gzip);
+- runs at most a few at once in the whole process; a fetch that waits for a
+  slot longer than its deadline gives up, so stuck links cannot stop the rest.
 
 No proxy is used: a proxy would connect on our behalf to addresses we did not check.
 """
@@ -51,6 +55,41 @@ class FetchError(ArticleError):
 
 class UnsafeURLError(FetchError):
     """The link is refused before anything is fetched."""
+
+
+class _Watchdog:
+    """The whole fetch's deadline: when it passes, the connection in use is shut,
+    which ends a read that is still receiving (a byte at a time) as well as one that waits."""
+
+    def __init__(self, seconds: float) -> None:
+        self.expired = False
+        self._conn: http.client.HTTPConnection | None = None
+        self._lock = threading.Lock()
+        self._timer = threading.Timer(max(0.0, seconds), self._expire)
+        self._timer.daemon = True
+        self._timer.start()
+
+    def watch(self, conn: http.client.HTTPConnection | None) -> None:
+        with self._lock:
+            self._conn = conn
+            if self.expired:
+                self._shut()
+
+    def _expire(self) -> None:
+        with self._lock:
+            self.expired = True
+            self._shut()
+
+    def _shut(self) -> None:
+        sock = self._conn.sock if self._conn is not None else None
+        if sock is not None:
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass  # already closed
+
+    def cancel(self) -> None:
+        self._timer.cancel()
 
 
 @dataclass(frozen=True)
@@ -210,7 +249,11 @@ def fetch(
     """GET a link safely (see the module's notes). Raises FetchError with a plain reason."""
     policy = policy or Policy.from_env()
     started = time.monotonic()
-    with _SLOTS:
+    late = f"the {what} took longer than {policy.deadline:.0f} s to fetch"
+    if not _SLOTS.acquire(timeout=policy.deadline):
+        raise FetchError(f"too many links are being fetched at once; the {what} waited {policy.deadline:.0f} s for its turn")
+    watchdog = _Watchdog(policy.deadline - (time.monotonic() - started))
+    try:
         current = url.strip()
         for hop in range(policy.max_redirects + 1):
             try:
@@ -221,20 +264,33 @@ def fetch(
                     raise UnsafeURLError(f"the link redirects to {current[:200]}, and {error}") from None
                 raise
             remaining = policy.deadline - (time.monotonic() - started)
-            if remaining <= 0:
-                raise FetchError(f"the {what} took longer than {policy.deadline:.0f} s to fetch")
+            if remaining <= 0 or watchdog.expired:
+                raise FetchError(late)
             conn = _connection(scheme, host, port, addresses, min(policy.timeout, remaining))
             try:
+                watchdog.watch(conn)
+                conn.connect()
+                watchdog.watch(conn)  # now with its socket, which the watchdog shuts at the deadline
                 location = _request(conn, current, accept, policy, etag, last_modified, started, what)
                 if isinstance(location, Response):
                     return location
             except (OSError, http.client.HTTPException) as error:
+                if watchdog.expired:
+                    raise FetchError(late) from None
                 raise FetchError(_network_message(error, host, policy, what)) from None
+            except FetchError:
+                if watchdog.expired:
+                    raise FetchError(late) from None
+                raise
             finally:
+                watchdog.watch(None)
                 conn.close()
             log.info("redirected from %s to %s", current, location)
             current = location
         raise FetchError(f"the link redirects more than {policy.max_redirects} times")
+    finally:
+        watchdog.cancel()
+        _SLOTS.release()
 
 
 def _network_message(error: BaseException, host: str, policy: Policy, what: str) -> str:
