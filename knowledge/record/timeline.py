@@ -94,6 +94,7 @@ class Event:
     sources: tuple[Source, ...]
     start: dt.date = field(compare=False)
     date_text: str = ""  # the date as the sentence writes it; "" when dated by the article
+    excerpt: str = ""  # a few words around the event, for a picture's label
 
     @property
     def when(self) -> str:
@@ -103,7 +104,7 @@ class Event:
     def as_json(self) -> dict[str, Any]:
         return {
             "date": self.date, "date_inferred": self.date_inferred, "precision": self.precision, "kind": self.kind,
-            "text": self.text, "date_text": self.date_text, "sources": [s.as_json() for s in self.sources],
+            "text": self.text, "date_text": self.date_text, "excerpt": self.excerpt, "sources": [s.as_json() for s in self.sources],
         }
 
 
@@ -123,6 +124,7 @@ class _Report:
     article_date: str
     from_text: bool  # the date is the sentence's own, not the article's
     sources: list[Source] = field(default_factory=list)
+    excerpt: str = ""
 
 
 def timeline(store: Store, guild_id: int | None = None, topic: str | None = None) -> list[Event]:
@@ -130,7 +132,7 @@ def timeline(store: Store, guild_id: int | None = None, topic: str | None = None
     wanted = _topic_stems(topic) if topic is not None else None
     reports = []
     for row in store.sentences_with_terms(EVENT_STEMS, guild_id):
-        reports.extend(r for r in events_in(row) if wanted is None or _about(r, row, wanted))
+        reports.extend(r for r in events_in(row) if wanted is None or _about(r, wanted))
     return [_event(group) for group in _join(reports)]
 
 
@@ -141,9 +143,9 @@ def _topic_stems(topic: str) -> list[set[str]]:
     return [{s, *SYNONYMS_OF.get(s, ())} for s in dict.fromkeys(stems)]
 
 
-def _about(report: _Report, row: dict[str, Any], wanted: list[set[str]]) -> bool:
-    """Every word of the topic (or a synonym) is in the sentence, or names the kind of event."""
-    stems = set((row["terms"] or "").split()) | set(content_stems(_KIND_WORDS[report.kind]))
+def _about(report: _Report, wanted: list[set[str]]) -> bool:
+    """Every word of the topic (or a synonym) is in the event's line, or names the kind of event."""
+    stems = set(content_stems(report.text)) | set(content_stems(_KIND_WORDS[report.kind]))
     return all(options & stems for options in wanted)
 
 
@@ -186,7 +188,8 @@ def events_in(row: dict[str, Any]) -> list[_Report]:
             continue  # "since 1988", "the 2001 ratification": history, not these talks
         line = _line(text, start, end, when)
         source = article_source(row)
-        reports.append(_Report(when, line, kind, source, frozenset(_plain_stems(line)), row["date"] or "", when.offset >= 0, [source]))
+        reports.append(_Report(when, line, kind, source, frozenset(_plain_stems(line)), row["date"] or "", when.offset >= 0, [source],
+                               _excerpt(text, start, end, when)))
     return reports
 
 
@@ -213,6 +216,23 @@ def _line(text: str, start: int, end: int, when: When) -> str:
     right = min([c for c in cuts if c > hi], default=len(text))
     piece = text[left:right].strip().rstrip(",;:\u2014").strip()
     return piece if len(piece) >= 30 else text
+
+
+def _excerpt(text: str, start: int, end: int, when: When, room: int = 24, most: int = 64) -> str:
+    """The words around the event's word and its date, cut at word boundaries, with ellipses where cut."""
+    lo, hi = start, end
+    if when.offset >= 0:
+        lo, hi = min(lo, when.offset), max(hi, when.end)
+    if hi - lo > most:
+        lo, hi = start, end
+    lo = max(0, lo - max(0, (room * 2 - (hi - lo)) // 2 if hi - lo < most else 0) - 4)
+    hi = min(len(text), hi + max(room - (hi - lo) // 4, 8))
+    while lo > 0 and not text[lo - 1].isspace():
+        lo -= 1
+    while hi < len(text) and not text[hi].isspace():
+        hi += 1
+    piece = text[lo:hi].strip().rstrip(",;:")
+    return ("\u2026" if lo > 0 else "") + piece + ("\u2026" if hi < len(text) else "")
 
 
 def _plain_stems(text: str) -> set[str]:
@@ -256,5 +276,5 @@ def _event(group: list[_Report]) -> Event:
             sources.append(report.source)
     return Event(
         date=lead.when.iso, precision=lead.when.precision, date_inferred=lead.when.inferred, text=lead.text,
-        kind=lead.kind, sources=tuple(sources), start=lead.when.start, date_text=lead.when.text,
+        kind=lead.kind, sources=tuple(sources), start=lead.when.start, date_text=lead.when.text, excerpt=lead.excerpt,
     )
