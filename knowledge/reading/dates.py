@@ -173,6 +173,14 @@ def _resolve(name: str, match: re.Match[str], sentence: str, reference: dt.date 
         first = dt.date(year, month, 1)
         text = groups["month"]
         return When(first, MONTH, True, text, match.start("month"), end)
+    if name == "year":
+        year = int(groups["year"])
+        if reference is not None and year > reference.year + 10:
+            return None
+        lead = _YEAR_LEAD.search(sentence[:start])
+        if not lead and _COUNTED_AFTER.match(sentence[end:]):
+            return None
+        return made(dt.date(year, 1, 1), YEAR, False)
     if reference is None:
         return None
     if name == "today":
@@ -199,14 +207,6 @@ def _resolve(name: str, match: re.Match[str], sentence: str, reference: dt.date 
         else:  # news copy: "Tuesday" alone is the Tuesday just gone (or today)
             day = reference + relativedelta(weekday=dateutil_weekday(target)(-1))
         return When(day, DAY, True, text, start, end)
-    if name == "year":
-        year = int(groups["year"])
-        if reference is not None and year > reference.year + 10:
-            return None
-        lead = _YEAR_LEAD.search(sentence[:start])
-        if not lead and _COUNTED_AFTER.match(sentence[end:]):
-            return None
-        return made(dt.date(year, 1, 1), YEAR, False)
     return None
 
 

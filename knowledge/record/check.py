@@ -115,6 +115,7 @@ class _Claim:
     weights: dict[str, float]
     figures: list[FigureMatch]
     quotes: list[list[str]]
+    outside: list[FigureMatch]  # the figures outside the claim's quotation marks
     names: list[str]
     years: set[int]
     negated: bool
@@ -193,10 +194,11 @@ def _parse(store: Store, claim: str) -> _Claim:
     body = _LEAD_IN.sub("", text, count=1)
     quotes = [_tokens(m.group(1) or m.group(2)) for m in _CLAIM_QUOTE.finditer(fold(body))]
     quotes = [q for q in quotes if len(q) >= 3]
-    stems = [s for s in dict.fromkeys(content_stems(body)) if not s.isdigit() and s not in _FILLER]
+    figures = [f for f in find_figures(body) if not _bare_year(f) and _value(f) is not None]  # a weekday is left to the words
+    in_figures = {s for f in figures for s in content_stems(f.text)}  # "Nov.", "million": compared as figures, not words
+    stems = [s for s in dict.fromkeys(content_stems(body)) if not s.isdigit() and s not in _FILLER and s not in in_figures]
     total = max(store.sentence_count(), 1)
     weights = {s: math.log(1 + total / (1 + store.term_count(s))) for s in stems}
-    figures = [f for f in find_figures(body) if not _bare_year(f)]
     years = {w.start.year for w in find_dates(body, None)}
     outside = _CLAIM_QUOTE.sub(" ", fold(body))
     names = [
@@ -204,14 +206,16 @@ def _parse(store: Store, claim: str) -> _Claim:
         if m.group().lower() not in STOPWORDS and not _is_calendar_word(m.group())
         and (m.start() > 0 or _SPEECH_AFTER.match(outside, m.end()))  # a sentence's first word is capitalised anyway
     ]
+    spans = quoted_spans(fold(body))
     return _Claim(
         text=text, stems=stems, weights=weights, figures=figures, quotes=quotes, names=names, years=years,
+        outside=[f for f in figures if not any(a <= f.start < b for a, b in spans)],
         negated=bool(_NEGATION.search(fold(body))), hedged=bool(_HEDGE.search(fold(body))),
     )
 
 
 def _bare_year(figure: FigureMatch) -> bool:
-    return figure.kind == "date" and bool(re.fullmatch(r"(?:1[6-9]|20)\d\d", figure.text))
+    return figure.kind == "date" and bool(re.fullmatch(r"(?:1[6-9]|20)\d\ds?(?:\s*(?:and|to|or|-|\u2013)\s*(?:(?:1[6-9]|20)?\d\d)s?)?", figure.text))
 
 
 def _is_calendar_word(word: str) -> bool:
@@ -241,7 +245,7 @@ def _candidates(store: Store, claim: _Claim, guild_id: int | None) -> list[_Cand
     for candidate, row in zip(found, rows, strict=False):
         candidate.speakers = " ".join(speakers.get(row["id"], []))
     if claim.years:  # a dated claim: only what the sources said of that time
-        found = [c for c in found if c.years & claim.years]
+        found = [c for c in found if claim.years <= c.years]
     return found
 
 
@@ -263,22 +267,31 @@ def _judge(claim: _Claim, candidate: _Candidate, cover: float) -> tuple[str | No
     text = fold(candidate.text)
     if claim.names and not all(_has_name(name, candidate) for name in claim.names):
         return None, ""  # another person's words, or about someone else
-    if claim.quotes:
-        return _judge_quotes(claim, candidate.text)
     same_negation = bool(_NEGATION.search(text)) == claim.negated
     same_hedging = bool(_HEDGE.search(text)) == claim.hedged
-    if claim.figures:
-        if cover < FIGURE_COVER or not same_negation or claim.negated:
+    figures_sure = cover >= FIGURE_COVER and same_negation and not claim.negated
+    if claim.quotes:
+        stance, note = _judge_quotes(claim, candidate.text)
+        if not claim.outside or stance == CONTRADICTS:
+            return stance, note
+        if not figures_sure:
             return None, ""
-        return _judge_figures(claim, text, same_hedging)
+        figures, figure_note = _judge_figures(claim, claim.outside, text, same_hedging)
+        if figures == CONTRADICTS:
+            return CONTRADICTS, figure_note
+        return (SUPPORTS, "") if stance == figures == SUPPORTS else (None, "")
+    if claim.figures:
+        if not figures_sure:
+            return None, ""
+        return _judge_figures(claim, claim.figures, text, same_hedging)
     if cover >= SUPPORT_COVER and same_negation and same_hedging:
         return SUPPORTS, ""
     return None, ""
 
 
 def _has_name(name: str, candidate: _Candidate) -> bool:
-    name = name.lower()
-    return any(name in place.lower() for place in (candidate.text, candidate.source.title, candidate.speakers))
+    name = name.lower().removesuffix("'s")
+    return any(name in fold(place).lower() for place in (candidate.text, candidate.source.title, candidate.speakers))
 
 
 # ---------------------------------------------------------------- quotes
@@ -358,10 +371,10 @@ def _differs_in_substance(wanted: list[str], said: list[str], matcher: difflib.S
 # ---------------------------------------------------------------- figures
 
 
-def _judge_figures(claim: _Claim, text: str, same_hedging: bool) -> tuple[str | None, str]:
+def _judge_figures(claim: _Claim, figures: list[FigureMatch], text: str, same_hedging: bool) -> tuple[str | None, str]:
     found = [f for f in find_figures(text) if not _bare_year(f)]
     outcomes: list[tuple[str, str]] = []
-    for wanted in claim.figures:
+    for wanted in figures:
         same_kind = [f for f in found if f.kind == wanted.kind]
         if not same_kind:
             return None, ""
@@ -370,16 +383,15 @@ def _judge_figures(claim: _Claim, text: str, same_hedging: bool) -> tuple[str | 
         best_score, best = scored[0]
         if best_score < CONTEXT_MATCH:
             return None, ""  # no figure here stands where the claim's does: about something else
-        if value is not None and any(_same(_value(f), value) for _, f in scored):
-            match = next(f for _, f in scored if _same(_value(f), value))
-            if _context_match(claim.text, wanted, text, match) >= CONTEXT_MATCH:
-                outcomes.append((SUPPORTS, ""))
-                continue
-            return None, ""
+        if _same(_value(best), value):
+            outcomes.append((SUPPORTS, ""))
+            continue
         if len(scored) > 1 and scored[1][0] > best_score - 0.2:
             return None, ""  # two figures could be the one meant
+        if any(_same(_value(f), value) for _, f in scored[1:]):
+            return None, ""  # the claimed value is in the passage, standing elsewhere: not sure enough
         other = _value(best)
-        if value is None or other is None or value[0] != other[0] or value[-1] != other[-1] or _overlaps(value, other):
+        if value is None or other is None or not _comparable(value, other) or _overlaps(value, other):
             return None, ""
         if (not same_hedging or _approximate(text, best) or _approximate(fold(claim.text), wanted)
                 or _hedged_near(text, best) or _NEGATION.search(text[max(0, best.start - 40) : best.start])):
@@ -393,20 +405,30 @@ def _judge_figures(claim: _Claim, text: str, same_hedging: bool) -> tuple[str | 
     return None, ""
 
 
-def _context(text: str, figure: FigureMatch, before: int, after: int) -> set[str]:
-    """The stems of the words just before a figure and of what it measures."""
-    left = [s for s in content_stems(text[: figure.start]) if not s.isdigit() and s not in _FILLER][-before:]
-    right = [s for s in content_stems(figure.measure + " " + text[figure.end :]) if not s.isdigit()][:after]
-    return set(left) | set(right)
+_NUMBER_STEMS = frozenset(content_stems(" ".join([*_NUMBER_WORDS, "thirty forty fifty sixty seventy eighty ninety hundred thousand",
+                                                    "million billion dozen half percent per cent"])))
+
+
+def _sides(text: str, figure: FigureMatch, before: int, after: int) -> tuple[list[str], list[str]]:
+    """The stems of the words just before a figure, and of those after it (what it measures first)."""
+
+    def keep(stems: list[str]) -> list[str]:
+        return [s for s in stems if not s.isdigit() and s not in _NUMBER_STEMS and s not in _FILLER]
+
+    left = keep(content_stems(text[: figure.start]))[-before:] if before else []
+    right = keep(content_stems(text[figure.end :]))[:after] if after else []
+    return left, right
 
 
 def _context_match(claim_text: str, wanted: FigureMatch, text: str, found: FigureMatch) -> float:
-    """How much of what surrounds the claim's figure surrounds the passage's (a synonym counting)."""
-    mine = _context(fold(_LEAD_IN.sub("", claim_text, count=1)), wanted, 3, 3)
-    if not mine:
+    """How much of what stands either side of the claim's figure stands on the same side of the passage's
+    (a synonym counting): the two nearest words each side of the claim's, looked for among the three nearest."""
+    left, right = _sides(fold(_LEAD_IN.sub("", claim_text, count=1)), wanted, 2, 2)
+    if not left and not right:
         return 0.0
-    theirs = _expand(_context(text, found, 5, 4))
-    return len(mine & theirs) / len(mine)
+    their_left, their_right = _sides(text, found, 3, 3)
+    have_left, have_right = _expand(set(their_left)), _expand(set(their_right))
+    return (sum(w in have_left for w in left) + sum(w in have_right for w in right)) / (len(left) + len(right))
 
 
 def _approximate(text: str, figure: FigureMatch) -> bool:
@@ -415,6 +437,11 @@ def _approximate(text: str, figure: FigureMatch) -> bool:
 
 def _hedged_near(text: str, figure: FigureMatch) -> bool:
     return bool(_HEDGE.search(text[max(0, figure.start - 50) : figure.start]))
+
+
+def _comparable(a: tuple[Any, ...], b: tuple[Any, ...]) -> bool:
+    """Of one kind, and for amounts in one unit (dollars and pounds, weeks and days are not weighed against each other)."""
+    return a[0] == b[0] and (a[0] in ("date", "time") or a[3] == b[3])
 
 
 def _same(a: tuple[Any, ...] | None, b: tuple[Any, ...] | None) -> bool:
@@ -428,7 +455,7 @@ def _same(a: tuple[Any, ...] | None, b: tuple[Any, ...] | None) -> bool:
 
 def _overlaps(a: tuple[Any, ...], b: tuple[Any, ...]) -> bool:
     """A single value inside a range, or two values that agree where both say something."""
-    if a[0] != b[0]:
+    if a[0] != b[0] or a[0] == "time":
         return False
     if a[0] == "date":
         return all(x == y or x is None or y is None for x, y in zip(a[1:], b[1:], strict=True))
@@ -451,6 +478,14 @@ def _value(figure: FigureMatch) -> tuple[Any, ...] | None:
     """A comparable value: (kind, low, high, unit) for amounts, (date, year, month, day) for dates; None when unsure."""
     text = fold(figure.text).lower()
     if figure.kind == "date":
+        clock = re.search(r"\b(\d{1,2})(?::(\d\d))?\s*(a\.?m\b|p\.?m\b)?", text)
+        if clock and (clock.group(2) or clock.group(3)) and not re.search(r"[a-z]{3}", text.replace("a.m", "").replace("p.m", "")[:clock.start()]):
+            hour = int(clock.group(1)) % 12 + (12 if (clock.group(3) or "").startswith("p") else 0) if clock.group(3) else int(clock.group(1))
+            return ("time", hour, int(clock.group(2) or 0))
+        if re.search(r"\bnoon\b|\bmidday\b", text):
+            return ("time", 12, 0)
+        if re.search(r"\bmidnight\b", text):
+            return ("time", 0, 0)
         months = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
         month = next((i + 1 for i, m in enumerate(months) if re.search(rf"\b{m}", text)), None)
         day = re.search(r"\b([0-3]?\d)(?:st|nd|rd|th)?\b(?!\d)", re.sub(r"\b(?:19|20)\d\d\b", "", text))
