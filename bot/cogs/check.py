@@ -10,7 +10,6 @@ from discord.ext import commands
 
 from bot.checks import ask_cooldown
 from bot.client import StrikeBot
-from bot.errors import UserError
 from bot.record_render import verdict_embed
 from knowledge.record.check import ClaimError, check
 
@@ -32,8 +31,12 @@ class Check(commands.Cog):
             await interaction.response.defer(thinking=True)
         try:
             verdict = await work
-        except ClaimError as error:
-            raise UserError(str(error)) from None
+        except ClaimError as error:  # nothing to check: said privately
+            if interaction.response.is_done():
+                await interaction.followup.send(str(error), ephemeral=True)
+            else:
+                await interaction.response.send_message(str(error), ephemeral=True)
+            return
         if interaction.response.is_done():
             await interaction.followup.send(embed=verdict_embed(verdict))
         else:

@@ -12,9 +12,8 @@ from discord.ext import commands
 from bot.chart import timeline_png
 from bot.checks import ask_cooldown
 from bot.client import StrikeBot
-from bot.errors import UserError
 from bot.record_render import timeline_embed, timeline_pages
-from knowledge.record.timeline import Event, TopicError, timeline
+from knowledge.record.timeline import Event, TopicError, timeline, topic_words
 
 PAGE_SECONDS = 600  # how long the page buttons work
 
@@ -69,11 +68,14 @@ class Timeline(commands.Cog):
     @app_commands.check(ask_cooldown)
     async def timeline(self, interaction: discord.Interaction, topic: app_commands.Range[str, 1, 100] | None = None) -> None:
         """The talks so far: the dated events the articles report, oldest first, with a picture."""
-        await interaction.response.defer(thinking=True)
         try:
-            events, png = await self.bot.core(self._build, interaction.guild_id, topic)
+            if topic is not None:
+                topic_words(topic)  # a topic with nothing to look for is refused at once, privately
         except TopicError as error:
-            raise UserError(str(error)) from None
+            await interaction.response.send_message(str(error), ephemeral=True)
+            return
+        await interaction.response.defer(thinking=True)
+        events, png = await self.bot.core(self._build, interaction.guild_id, topic)
         pages = timeline_pages(events, topic)
         embed = timeline_embed(pages, 0, topic, len(events))
         if not events:

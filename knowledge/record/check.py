@@ -265,7 +265,7 @@ def _cover(claim: _Claim, stems: set[str]) -> float:
 def _judge(claim: _Claim, candidate: _Candidate, cover: float) -> tuple[str | None, str]:
     """What the passage does for the claim: supports, contradicts, or nothing sure (None)."""
     text = fold(candidate.text)
-    if claim.names and not all(_has_name(name, candidate) for name in claim.names):
+    if claim.names and not all(_has_name(name, candidate, quoted=bool(claim.quotes)) for name in claim.names):
         return None, ""  # another person's words, or about someone else
     same_negation = bool(_NEGATION.search(text)) == claim.negated
     same_hedging = bool(_HEDGE.search(text)) == claim.hedged
@@ -289,9 +289,12 @@ def _judge(claim: _Claim, candidate: _Candidate, cover: float) -> tuple[str | No
     return None, ""
 
 
-def _has_name(name: str, candidate: _Candidate) -> bool:
+def _has_name(name: str, candidate: _Candidate, *, quoted: bool) -> bool:
+    """The name is in the passage or (for a claim about what someone said) is its speaker's; for other
+    claims the headline counts too."""
     name = name.lower().removesuffix("'s")
-    return any(name in fold(place).lower() for place in (candidate.text, candidate.source.title, candidate.speakers))
+    places = (candidate.text, candidate.speakers) if quoted else (candidate.text, candidate.speakers, candidate.source.title)
+    return any(name in fold(place).lower() for place in places)
 
 
 # ---------------------------------------------------------------- quotes

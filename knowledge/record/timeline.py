@@ -129,14 +129,15 @@ class _Report:
 
 def timeline(store: Store, guild_id: int | None = None, topic: str | None = None) -> list[Event]:
     """The events the articles in the server's scope report, oldest first; with a topic, only those about it."""
-    wanted = _topic_stems(topic) if topic is not None else None
-    reports = []
-    for row in store.sentences_with_terms(EVENT_STEMS, guild_id):
-        reports.extend(r for r in events_in(row) if wanted is None or _about(r, wanted))
-    return [_event(group) for group in _join(reports)]
+    wanted = topic_words(topic) if topic is not None else None
+    reports = [report for row in store.sentences_with_terms(EVENT_STEMS, guild_id) for report in events_in(row)]
+    groups = _join(reports)
+    if wanted is not None:  # an event is about the topic when any of its reports says so
+        groups = [g for g in groups if any(_about(r, wanted) for r in g)]
+    return [_event(group) for group in groups]
 
 
-def _topic_stems(topic: str) -> list[set[str]]:
+def topic_words(topic: str) -> list[set[str]]:
     stems = content_stems(topic)
     if not stems:
         raise TopicError("Give the topic a word or two to look for, e.g. \u201cresiduals\u201d or \u201cthe vote\u201d.")
