@@ -4,18 +4,19 @@ a month or a year. A date without its year, a weekday or "last week" is resolved
 against a reference date (the article's own) and marked as inferred; a date
 whose year is written is read as it stands.
 
-Calendar arithmetic (the Tuesday before a date, the month before) is python-dateutil's
-`relativedelta`, which gets month ends and year turns right without hand counting.
+Stepping by months and years ("last month", "next month", the last day of a month) is
+python-dateutil's `relativedelta`, which gets month ends and year turns right without
+hand counting; weekdays are plain day arithmetic.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from dateutil.relativedelta import relativedelta
-from dateutil.relativedelta import weekday as dateutil_weekday
 
 DAY, WEEK, MONTH, YEAR = "day", "week", "month", "year"
 
@@ -46,6 +47,15 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("weekday", re.compile(rf"\b(?:(?P<lead>last|next|this|on|Last|Next|This|On)\s+)?{_WEEKDAY}(?:[{_AP}]s)?\b")),
     ("year", re.compile(rf"(?<![\d$\u00a3\u20ac.,])\b{_YEAR}\b(?![\d%]|,\d|-\d|\u2013\d|s\b)")),
 ]
+# What each pattern needs in a sentence before it is worth trying (most sentences hold no date at all).
+_GATES = {
+    "month": re.compile(r"\b(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)"),
+    "word": re.compile(r"\b(?:today|tonight|yesterday|tomorrow|this|last|next|earlier|later)\b", re.IGNORECASE),
+    "weekday": re.compile(r"day\b"),
+    "year": re.compile(r"\d\d\d\d"),
+}
+_GATE_OF = {"month_day": "month", "day_month": "month", "part_month": "month", "month_year": "month", "month_alone": "month",
+            "today": "word", "this_part": "word", "relative": "word", "weekday": "weekday", "year": "year"}
 _YEAR_LEAD = re.compile(r"\b(?:in|since|by|until|till|of|from|during|the|early|late|mid|spring|summer|fall|autumn|winter)\s+$", re.IGNORECASE)
 _COUNTED_AFTER = re.compile(r"\s+[a-z]+s\b")  # "2000 workers": a count, not a year
 _CLAUSE = re.compile(r"[,;:\u2014\u2013()]|\b(?:and|but|while|because|since|although|though|after|before|when)\b")
@@ -101,11 +111,16 @@ def find_dates(sentence: str, reference: dt.date | None) -> list[When]:
     written can be placed; the others are left out."""
     found: list[When] = []
     taken: list[tuple[int, int]] = []
+    open_gates = {gate for gate, pattern in _GATES.items() if pattern.search(sentence)}
+    if not open_gates:
+        return []
     for name, pattern in _PATTERNS:
+        if _GATE_OF[name] not in open_gates:
+            continue
         for match in pattern.finditer(sentence):
             if any(match.start() < end and start < match.end() for start, end in taken):
                 continue
-            when = _resolve(name, match, sentence, reference, _future(sentence, match.start()))
+            when = _resolve(name, match, sentence, reference, _future)
             if when is not None:
                 found.append(when)
                 taken.append((match.start(), match.end()))
@@ -133,7 +148,9 @@ def _nearest_year(month: int, day: int, reference: dt.date) -> dt.date | None:
     return min(options, key=lambda d: abs((d - reference).days)) if options else None
 
 
-def _resolve(name: str, match: re.Match[str], sentence: str, reference: dt.date | None, future: bool) -> When | None:
+def _resolve(
+    name: str, match: re.Match[str], sentence: str, reference: dt.date | None, future: Callable[[str, int], bool]
+) -> When | None:
     groups = match.groupdict()
     text, start, end = match.group(), match.start(), match.end()
 
@@ -169,7 +186,7 @@ def _resolve(name: str, match: re.Match[str], sentence: str, reference: dt.date 
         elif lead in ("until", "till", "by"):  # a month to come, this one included
             year += month < reference.month
         elif lead != "this":  # "in April": the one gone by, unless the clause speaks of the future
-            year += (month < reference.month) if future else -(month > reference.month)
+            year += (month < reference.month) if future(sentence, start) else -(month > reference.month)
         first = dt.date(year, month, 1)
         text = groups["month"]
         return When(first, MONTH, True, text, match.start("month"), end)
@@ -200,12 +217,15 @@ def _resolve(name: str, match: re.Match[str], sentence: str, reference: dt.date 
     if name == "weekday":
         target = _WEEKDAYS.index(groups["weekday"].lower())
         lead = (groups.get("lead") or "").lower()
+        back = (reference.weekday() - target) % 7  # days since the latest such day (today counts)
         if lead == "last":
-            day = reference + relativedelta(days=-1, weekday=dateutil_weekday(target)(-1))
-        elif lead == "next" or (future and lead != "last"):
-            day = reference + relativedelta(days=+1 if lead == "next" else 0, weekday=dateutil_weekday(target)(+1))
+            day = reference - dt.timedelta(days=back or 7)
+        elif lead == "next":
+            day = reference + dt.timedelta(days=(target - reference.weekday()) % 7 or 7)
+        elif future(sentence, start):
+            day = reference + dt.timedelta(days=(target - reference.weekday()) % 7)
         else:  # news copy: "Tuesday" alone is the Tuesday just gone (or today)
-            day = reference + relativedelta(weekday=dateutil_weekday(target)(-1))
+            day = reference - dt.timedelta(days=back)
         return When(day, DAY, True, text, start, end)
     return None
 

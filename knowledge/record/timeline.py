@@ -17,12 +17,13 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import threading
 from dataclasses import dataclass, field
 from typing import Any
 
 from knowledge.models import Source
 from knowledge.reading.dates import DAY, YEAR, When, describe, find_dates, parse_iso
-from knowledge.reading.text import SYNONYMS_OF, content_stems, fold
+from knowledge.reading.text import SYNONYMS_OF, alternation, content_stems, fold
 from knowledge.record.sources import article_source, inside, quoted_spans
 from knowledge.store import Store
 
@@ -59,6 +60,18 @@ _TRIGGERS: list[tuple[str, bool, re.Pattern[str], bool]] = [
     (DEADLINE, False, re.compile(r"\b(?:deadline|expir(?:e|es|ed|ing|ation)|runs\s+out|ran\s+out)\b", re.I), False),
     (STRIKE, False, re.compile(r"\b(?:strikes?|walkouts?|stoppages?|lockouts?|locked\s+out|picket(?:s|ed|ing)?)\b", re.I), False),
 ]
+# All of them in one pattern, tried in this order at each place: one scan of a sentence instead of thirteen.
+# Every pattern starts with one of these words: trying the thirteen only where one begins is several times faster.
+_FIRST_WORDS = (
+    "ratif reach struck sign agreed approv clinch tentative new end call suspend strike stoppage walk return back went go gone "
+    "began begin start launch broke break collaps stalled recess halted impasse resum restart reconven came come talks "
+    "negotiations bargaining open vot ballot referendum authori offer propos reject accept tabled unveiled counter deadline "
+    "expir runs ran lockout locked picket"
+).split()
+_ANY_TRIGGER = re.compile(
+    r"\b(?=(?i:" + alternation(_FIRST_WORDS) + "))(?:" + "|".join(f"(?P<t{i}>{p.pattern})" for i, (_, _, p, _) in enumerate(_TRIGGERS)) + ")",
+    re.I,
+)
 _KIND_WORDS = {  # what a topic may call each kind
     VOTE: "vote", OFFER: "offer", DEADLINE: "deadline", TALKS: "talks", TALKS_BREAK: "talks", STRIKE_START: "strike",
     STRIKE_END: "strike", DEAL: "deal", RATIFICATION: "ratification", STRIKE: "strike",
@@ -130,7 +143,7 @@ class _Report:
 def timeline(store: Store, guild_id: int | None = None, topic: str | None = None) -> list[Event]:
     """The events the articles in the server's scope report, oldest first; with a topic, only those about it."""
     wanted = topic_words(topic) if topic is not None else None
-    reports = [report for row in store.sentences_with_terms(EVENT_STEMS, guild_id) for report in events_in(row)]
+    reports = [report for row in store.sentences_with_terms(EVENT_STEMS, guild_id) for report in _cached_events_in(row)]
     groups = _join(reports)
     if wanted is not None:  # an event is about the topic when any of its reports says so
         groups = [g for g in groups if any(_about(r, wanted) for r in g)]
@@ -150,19 +163,40 @@ def _about(report: _Report, wanted: list[set[str]]) -> bool:
     return all(options & stems for options in wanted)
 
 
+_SEEN: dict[tuple[Any, ...], list[_Report]] = {}
+SEEN_MAX = 200_000  # sentences whose events are kept between calls (a sentence's row, with its article's, is the key)
+_SEEN_LOCK = threading.Lock()
+
+
+def _cached_events_in(row: dict[str, Any]) -> list[_Report]:
+    """A sentence's events, worked out once: the same row (text, article, date, citation) gives the same events."""
+    key = tuple(row.values())
+    found = _SEEN.get(key)
+    if found is None:
+        found = events_in(row)
+        with _SEEN_LOCK:
+            if len(_SEEN) >= SEEN_MAX:
+                _SEEN.clear()
+            _SEEN[key] = found
+    return found
+
+
 def events_in(row: dict[str, Any]) -> list[_Report]:
     """The events a sentence row reports: each date in it with the event word nearest to it."""
     text: str = row["text"]
     folded = fold(text)
     quoted = quoted_spans(folded)
     triggers = []
-    for kind, strong, pattern, needs_talks in _TRIGGERS:
-        if needs_talks and not _TALKS_WORDS.search(folded):
-            continue
-        for match in pattern.finditer(folded):
-            if inside(quoted, match.start()) or _hedged(folded, match.start()):
+    talks = None
+    for match in _ANY_TRIGGER.finditer(folded):
+        kind, strong, _, needs_talks = _TRIGGERS[int((match.lastgroup or "t0")[1:])]
+        if needs_talks:
+            talks = bool(_TALKS_WORDS.search(folded)) if talks is None else talks
+            if not talks:
                 continue
-            triggers.append((kind, strong, match.start(), match.end()))
+        if inside(quoted, match.start()) or _hedged(folded, match.start()):
+            continue
+        triggers.append((kind, strong, match.start(), match.end()))
     if not triggers:
         return []
     article_day = parse_iso(row["date"] or "")
