@@ -113,6 +113,14 @@ def test_each_server_sees_its_own_articles_and_no_others(ferry):
     assert all("Galley" not in e.text for e in timeline(ferry, 2)) and all("Galley" not in e.text for e in timeline(ferry, None))
 
 
+def test_a_moderators_dated_fact_is_an_event_in_its_server(ferry):
+    ferry.add_fact("Picket lines start on Nov. 2, 2023 at the north terminal.", "union bulletin", guild_id=1)
+    [event] = [e for e in timeline(ferry, 1) if e.sources[0].fact_id is not None]
+    assert (event.date, event.date_inferred, event.text) == ("2023-11-02", False, "Picket lines start on Nov. 2, 2023 at the north terminal.")
+    assert "added by a moderator" in event.sources[0].citation
+    assert all(s.fact_id is None for e in timeline(ferry, 2) for s in e.sources)
+
+
 def test_the_three_verdicts_always_come_with_passages(ferry):
     supported = check(ferry, "I heard turnout in the strike vote was 78%")
     assert supported.verdict == SUPPORTED and supported.passages[0].evidence == "Turnout in the strike vote was 78%."

@@ -24,7 +24,7 @@ from typing import Any
 from knowledge.models import Source
 from knowledge.reading.dates import DAY, YEAR, When, describe, find_dates, parse_iso
 from knowledge.reading.text import SYNONYMS_OF, alternation, content_stems, fold
-from knowledge.record.sources import article_source, inside, quoted_spans
+from knowledge.record.sources import article_source, fact_source, inside, quoted_spans
 from knowledge.store import Store
 
 VOTE, OFFER, DEADLINE, TALKS, TALKS_BREAK = "vote", "offer", "deadline", "talks", "talks broken off"
@@ -144,6 +144,9 @@ def timeline(store: Store, guild_id: int | None = None, topic: str | None = None
     """The events the articles in the server's scope report, oldest first; with a topic, only those about it."""
     wanted = topic_words(topic) if topic is not None else None
     reports = [report for row in store.sentences_with_terms(EVENT_STEMS, guild_id) for report in _cached_events_in(row)]
+    for fact in store.active_facts_in_scope(guild_id):  # a moderator's dated fact is an event too, cited as theirs
+        row = {"text": fact["text"], "date": (fact["updated_at"] or "")[:10], "paragraph": LEDE_PARAGRAPHS}  # a fact needs its own date
+        reports.extend(events_in(row, fact_source(fact)))
     groups = _join(reports)
     if wanted is not None:  # an event is about the topic when any of its reports says so
         groups = [g for g in groups if any(_about(r, wanted) for r in g)]
@@ -181,8 +184,9 @@ def _cached_events_in(row: dict[str, Any]) -> list[_Report]:
     return found
 
 
-def events_in(row: dict[str, Any]) -> list[_Report]:
-    """The events a sentence row reports: each date in it with the event word nearest to it."""
+def events_in(row: dict[str, Any], source: Source | None = None) -> list[_Report]:
+    """The events a sentence row reports: each date in it with the event word nearest to it.
+    `source`: whom to cite (default: the row's article)."""
     text: str = row["text"]
     folded = fold(text)
     quoted = quoted_spans(folded)
@@ -222,7 +226,7 @@ def events_in(row: dict[str, Any]) -> list[_Report]:
         if when.precision == YEAR and article_day is not None and when.start.year < article_day.year - 1:
             continue  # "since 1988", "the 2001 ratification": history, not these talks
         line = _line(text, start, end, when)
-        source = article_source(row)
+        source = source or article_source(row)
         reports.append(_Report(when, line, kind, source, frozenset(_plain_stems(line)), row["date"] or "", when.offset >= 0, [source],
                                _excerpt(text, start, end, when)))
     return reports
@@ -278,10 +282,14 @@ def _similar(a: _Report, b: _Report) -> bool:
     """Two reports of one event: the same period and sentences sharing most of their words."""
     if a.when.iso != b.when.iso or not a.stems or not b.stems:
         return False
-    if a.source.path == b.source.path and a.kind == b.kind:
+    if _key(a.source) == _key(b.source) and a.kind == b.kind:
         return True  # one article telling of one day's event twice
     overlap = len(a.stems & b.stems) / min(len(a.stems), len(b.stems))
     return overlap >= (0.3 if a.kind == b.kind else 0.5)
+
+
+def _key(source: Source) -> tuple[str | None, int | None]:
+    return source.path, source.fact_id
 
 
 def _join(reports: list[_Report]) -> list[list[_Report]]:
@@ -307,7 +315,7 @@ def _event(group: list[_Report]) -> Event:
     lead = min(group, key=lambda r: (r.when.inferred, not r.from_text, r.article_date))
     sources: list[Source] = []
     for report in sorted(group, key=lambda r: (r.article_date, r.source.path or "")):
-        if all(s.path != report.source.path for s in sources):
+        if all(_key(s) != _key(report.source) for s in sources):
             sources.append(report.source)
     return Event(
         date=lead.when.iso, precision=lead.when.precision, date_inferred=lead.when.inferred, text=lead.text,

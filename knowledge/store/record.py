@@ -53,3 +53,9 @@ class RecordMixin(StoreBase):
                order by bm25(facts_fts) limit :limit""",
             {"q": _any_of(terms), "guild": guild_id, "limit": limit},
         )
+
+    def active_facts_in_scope(self, guild_id: int | None) -> list[dict[str, Any]]:
+        """Every active moderator fact a server sees: its own and the command line's."""
+        return self._rows(
+            "select * from facts where status = 'active' and (guild_id is null or guild_id is ?) order by id", [guild_id]
+        )
