@@ -2,8 +2,9 @@
 
 `python -m harness.check_eval [FOLDER ...]` (default: ../shared/eval/real) ingests the
 articles beside the bundled ones and makes claims from their own sentences: each
-sentence with a figure as it stands (the sources say so), and with one figure
-changed (the sources say otherwise); the clause holding the figure, as it stands
+sentence with a figure as it stands (the sources say so), with one figure
+changed (the sources say otherwise), and with a figure swapped for another of the
+same kind from the same article (a real number in the wrong place); the clause holding the figure, as it stands
 and changed; each quote with its speaker, as said and with a word changed. It prints
 how often each verdict is given and the precision of "contradicted" (right when the
 claim was changed). Nothing of the articles' text is written anywhere.
@@ -57,9 +58,14 @@ def claims_from(store: Store, article_id: int) -> list[tuple[str, bool, str]]:
     """(claim, changed, how) from one article's sentences and quotes."""
     made: list[tuple[str, bool, str]] = []
     sentences = store.db.execute("select id, text from sentences where article_id = ? order by position", [article_id]).fetchall()
+    every = [f for _, text in sentences for f in find_figures(text)]
     for sentence_id, text in sentences:
         figures = [f for f in find_figures(text) if f.kind != "date" or re.search(r"\d", f.text)]
         for figure in figures[:2]:
+            # a real figure of the article, of the same kind, in the wrong place: the likeliest rumour
+            swap = next((f.text for f in every if f.kind == figure.kind and f.text != figure.text and re.search(r"\d", f.text)), None)
+            if swap is not None:
+                made.append((text[: figure.start] + swap + text[figure.end :], True, "swapped"))
             new = changed_figure(figure.text)
             if new is None or new == figure.text:
                 continue
@@ -114,9 +120,11 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{len(files)} articles, {sum(tally.values())} claims; check p50 {sorted(seconds)[len(seconds) // 2] * 1000:.1f} ms")
     print("| claims | n | supported | contradicted | not found |")
     print("|---|---:|---:|---:|---:|")
-    for how in ("sentence", "clause", "quote"):
+    for how in ("sentence", "clause", "quote", "swapped"):
         for changed in (False, True):
             row = [tally[(how, changed, v)] for v in (SUPPORTED, CONTRADICTED, NOT_FOUND)]
+            if not sum(row):
+                continue
             print(f"| {how}, {'changed' if changed else 'as written'} | {sum(row)} | {row[0]} | {row[1]} | {row[2]} |")
     right = sum(n for (_, changed, v), n in tally.items() if v == CONTRADICTED and changed)
     given = sum(n for (_, _, v), n in tally.items() if v == CONTRADICTED)
