@@ -10,6 +10,8 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from knowledge.reading.dates import find_dates
 from knowledge.record.check import CONTRADICTED, NOT_FOUND, SUPPORTED, ClaimError, check
@@ -179,6 +181,31 @@ def test_moderator_facts_count_and_stay_in_their_server(ferry):
 def test_a_claim_that_cannot_be_checked_is_refused_politely(ferry, claim):
     with pytest.raises(ClaimError):
         check(ferry, claim)
+
+
+HOSTILE = st.one_of(
+    st.text(max_size=300),
+    st.sampled_from(['"', '""', "\u201c", 'said "', "NEAR(", "*", "-", "OR AND NOT", "'", "@everyone", "\u202e", "$", "%", "5%", "in 2004",
+                     "Oct. 31 Tuesday last week", "x" * 499]),
+)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=HOSTILE)
+def test_hostile_claims_and_topics_get_a_verdict_or_a_polite_refusal(ferry, text):
+    try:
+        verdict = check(ferry, text)
+    except ClaimError as error:
+        assert str(error)
+    else:
+        assert verdict.verdict in (SUPPORTED, CONTRADICTED, NOT_FOUND) and verdict.summary
+        assert all(p.evidence for p in verdict.passages)
+    try:
+        events = timeline(ferry, topic=text)
+    except TopicError as error:
+        assert str(error)
+    else:
+        assert all(e.sources for e in events)
 
 
 # ---------------------------------------------------------------- the command line

@@ -24,7 +24,16 @@ class Pages(discord.ui.View):
     def __init__(self, pages: list[str], topic: str | None, count: int, owner: int) -> None:
         super().__init__(timeout=PAGE_SECONDS)
         self.pages, self.topic, self.count, self.owner, self.index = pages, topic, count, owner, 0
+        self.message: discord.Message | None = None
         self._sync()
+
+    async def on_timeout(self) -> None:
+        """The buttons go when they stop working, so that nobody presses a dead one."""
+        if self.message is not None:
+            try:
+                await self.message.edit(view=None)
+            except discord.HTTPException:
+                pass
 
     def _sync(self) -> None:
         self.previous.disabled = self.index == 0
@@ -84,7 +93,8 @@ class Timeline(commands.Cog):
         embed.set_image(url="attachment://timeline.png")
         file = discord.File(io.BytesIO(png), filename="timeline.png", description="The timeline of the talks as a picture")
         if len(pages) > 1:
-            await interaction.followup.send(embed=embed, file=file, view=Pages(pages, topic, len(events), interaction.user.id))
+            view = Pages(pages, topic, len(events), interaction.user.id)
+            view.message = await interaction.followup.send(embed=embed, file=file, view=view, wait=True)
         else:
             await interaction.followup.send(embed=embed, file=file)
 
