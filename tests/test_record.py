@@ -126,9 +126,11 @@ def test_a_moderators_dated_fact_is_an_event_in_its_server(ferry):
 def test_the_three_verdicts_always_come_with_passages(ferry):
     supported = check(ferry, "I heard turnout in the strike vote was 78%")
     assert supported.verdict == SUPPORTED and supported.passages[0].evidence == "Turnout in the strike vote was 78%."
-    contradicted = check(ferry, "Turnout in the strike vote was 91%")
+    contradicted = check(ferry, "Turnout in the strike vote was 65%")
     assert contradicted.verdict == CONTRADICTED
-    assert "78%, not 91%" in contradicted.summary and contradicted.passages[0].evidence == "Turnout in the strike vote was 78%."
+    assert "78%, not 65%" in contradicted.summary and contradicted.passages[0].evidence == "Turnout in the strike vote was 78%."
+    # 91% is in the sources too, as the share in favour, beside the same words: unsure, so not a contradiction
+    assert check(ferry, "Turnout in the strike vote was 91%").verdict == NOT_FOUND
     nothing = check(ferry, "The ferry captains went on strike in Seattle")
     assert nothing.verdict == NOT_FOUND and nothing.passages  # the closest passages, never a bare "no"
     assert all(p.stance == "close" for p in nothing.passages)
@@ -244,7 +246,7 @@ def test_cli_check_gives_each_verdict_with_its_passages(tmp_path):
     db = kb_with_ferry(tmp_path)
     for claim, verdict in [
         ("Turnout in the strike vote was 78%", "supported"),
-        ("Turnout in the strike vote was 91%", "contradicted"),
+        ("Turnout in the strike vote was 65%", "contradicted"),
         ("The ferry captains went on strike in Seattle", "not_found"),
         ("In 2019 Bluewater Ferries offered deckhands a 4% raise", "contradicted"),
     ]:
@@ -254,7 +256,7 @@ def test_cli_check_gives_each_verdict_with_its_passages(tmp_path):
         assert (found["verdict"], bool(found["summary"]), bool(found["passages"])) == (verdict, True, True), claim
         for passage in found["passages"]:
             assert passage["evidence"] in Path(passage["source"]["path"]).read_text(encoding="utf-8")
-    printed = run("check", "--db", db, "Turnout in the strike vote was 91%")
-    assert printed.returncode == 0 and printed.stdout.startswith("The sources say otherwise") and "78%, not 91%" in printed.stdout
+    printed = run("check", "--db", db, "Turnout in the strike vote was 65%")
+    assert printed.returncode == 0 and printed.stdout.startswith("The sources say otherwise") and "78%, not 65%" in printed.stdout
     empty = run("check", "--db", db, "")
     assert empty.returncode == 2 and "Traceback" not in empty.stderr and "claim" in empty.stderr

@@ -25,7 +25,7 @@ from __future__ import annotations
 import difflib
 import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from knowledge.models import Source, display_date
@@ -126,7 +126,6 @@ class _Claim:
 class _Candidate:
     text: str
     source: Source
-    date: str  # for ordering: the article's date, or the fact's
     years: set[int]
     stems: set[str]
     speakers: str = ""  # who is quoted in it, as the store read them
@@ -143,26 +142,45 @@ def check(store: Store, claim: str, guild_id: int | None = None) -> Verdict:
         stance, note = _judge(parsed, candidate, cover)
         passage = Passage(candidate.text, candidate.source, stance or CLOSE, note, cover)
         (judged if stance else close).append(passage)
-    by_date = {id(c.source): c.date for c in candidates}
-    newest = sorted(judged, key=lambda p: (by_date.get(id(p.source), ""), p.score), reverse=True)
+    newest = sorted(judged, key=lambda p: (p.source.date, p.score), reverse=True)  # the article's date, or the fact's
     supports = [p for p in newest if p.stance == SUPPORTS]
     against = [p for p in newest if p.stance == CONTRADICTS]
     if supports:
-        shown = _unique([*supports[:SHOWN], *against[:2]])
-        shown.sort(key=lambda p: by_date.get(id(p.source), ""), reverse=True)
+        shown = sorted(_unique([*supports[:SHOWN], *against[:2]]), key=lambda p: p.source.date, reverse=True)
         summary = f"The sources say so: {_short(supports[0].source)}."
         if against:
             summary += f" But the sources disagree: {_short(against[0].source)} says otherwise ({against[0].note})."
         return Verdict(parsed.text, SUPPORTED, summary, tuple(shown))
+    if against and _value_elsewhere(parsed, candidates, {p.note.rpartition(", not ")[2] for p in against if ", not " in p.note}):
+        # The claimed value stands in some passage beside the claim's words, though not one sure enough to
+        # support it: a contradiction would be a guess. Unsure, so nothing found, with the passages shown.
+        close = [*against, *close]
+        against = []
     if against:
         lead = against[0]
-        who = "a moderator's fact says" if lead.source.fact_id is not None else f"{_short(lead.source)} says"
-        summary = f"The sources say otherwise: {who} {lead.note}."
+        summary = f"The sources say otherwise: {_short(lead.source)} says {lead.note}."
+        other = next((p for p in against[1:] if p.note != lead.note), None)
+        if other is not None:  # the sources differ among themselves too
+            summary += f" An older source, {_short(other.source)}, says {other.note}."
         return Verdict(parsed.text, CONTRADICTED, summary, tuple(_unique(against)[:SHOWN]))
-    closest = sorted(close, key=lambda p: p.score, reverse=True)
+    closest = sorted((replace(p, stance=CLOSE, note="") for p in close), key=lambda p: p.score, reverse=True)
     closest = [p for p in closest if p.score > 0][:3]
     summary = "Nothing in the sources about this." + (" The closest passages are below." if closest else "")
     return Verdict(parsed.text, NOT_FOUND, summary, tuple(closest))
+
+
+def _value_elsewhere(claim: _Claim, candidates: list[_Candidate], contested: set[str]) -> bool:
+    """Whether a contested figure of the claim stands, with its value, in any passage, with the claim's words either side."""
+    wanted_figures = [f for f in claim.figures if f.text in contested]
+    for candidate in candidates:
+        text = fold(candidate.text)
+        found = find_figures(text)
+        for wanted in wanted_figures:
+            value = _value(wanted)
+            for figure in found:
+                if figure.kind == wanted.kind and _same(_value(figure), value) and _context_match(claim.text, wanted, text, figure) >= CONTEXT_MATCH:
+                    return True
+    return False
 
 
 def _short(source: Source) -> str:
@@ -233,11 +251,11 @@ def _candidates(store: Store, claim: _Claim, guild_id: int | None) -> list[_Cand
     for row in rows:
         day = parse_iso(row["date"] or "")
         years = {w.start.year for w in find_dates(row["text"], day)} | ({day.year} if day else set())
-        found.append(_Candidate(row["text"], article_source(row), row["date"] or "", years, set((row["terms"] or "").split())))
+        found.append(_Candidate(row["text"], article_source(row), years, set((row["terms"] or "").split())))
     for row in store.active_facts_matching(terms, guild_id, 10):
         day = parse_iso((row["updated_at"] or "")[:10])
         years = {w.start.year for w in find_dates(row["text"], day)} or ({day.year} if day else set())
-        found.append(_Candidate(row["text"], fact_source(row), (row["updated_at"] or "")[:10], years, set(content_stems(row["text"]))))
+        found.append(_Candidate(row["text"], fact_source(row), years, set(content_stems(row["text"]))))
     speakers: dict[int, list[str]] = {}
     _, quotes, _ = store.details([row["id"] for row in rows])
     for quote in quotes:
