@@ -136,7 +136,6 @@ class _Report:
     stems: frozenset[str]
     article_date: str
     from_text: bool  # the date is the sentence's own, not the article's
-    sources: list[Source] = field(default_factory=list)
     excerpt: str = ""
 
 
@@ -227,7 +226,7 @@ def events_in(row: dict[str, Any], source: Source | None = None) -> list[_Report
             continue  # "since 1988", "the 2001 ratification": history, not these talks
         line = _line(text, start, end, when)
         source = source or article_source(row)
-        reports.append(_Report(when, line, kind, source, frozenset(_plain_stems(line)), row["date"] or "", when.offset >= 0, [source],
+        reports.append(_Report(when, line, kind, source, frozenset(_plain_stems(line)), row["date"] or "", when.offset >= 0,
                                _excerpt(text, start, end, when)))
     return reports
 
