@@ -114,3 +114,17 @@ async def test_timeline_and_check_work_in_dms(simcord_env):
     assert "May 2, 2004" in shown(final(line))  # the bundled articles serve DMs
     verdict = await user.slash("check", claim="7,000 members cast ballots")
     assert "5,507, not 7,000" in shown(final(verdict))
+
+
+async def test_a_servers_own_article_is_on_its_timeline_only(simcord_env, ferry_server):
+    guild, channel, member, _ = ferry_server
+    simcord_env.bot.engine.store.ingest_text(
+        "---\ntitle: Galley crews\noutlet: Dock Sheet\ndate: 2023-10-20\n---\nGalley crews voted on Thursday to join the strike.",
+        "galley.md", guild_id=guild.id,
+    )
+    here = await member.slash(channel, "timeline", topic="galley crews")
+    assert "Oct. 19, 2023 (inferred)" in shown(final(here)) and "Dock Sheet" in shown(final(here))
+    elsewhere = simcord_env.create_guild(name="Elsewhere")
+    outsider = elsewhere.add_member(simcord_env.create_user("outsider"))
+    there = await outsider.slash(elsewhere.create_text_channel("general"), "timeline", topic="galley crews")
+    assert "No dated events" in shown(final(there)) and "Dock Sheet" not in shown(final(there))
