@@ -287,7 +287,7 @@ def _judge(claim: _Claim, candidate: _Candidate, cover: float) -> tuple[str | No
         return None, ""  # another person's words, or about someone else
     same_negation = bool(_NEGATION.search(text)) == claim.negated
     same_hedging = bool(_HEDGE.search(text)) == claim.hedged
-    figures_sure = cover >= FIGURE_COVER and same_negation and not claim.negated
+    figures_sure = cover >= FIGURE_COVER and same_negation
     if claim.quotes:
         stance, note = _judge_quotes(claim, candidate.text)
         if not claim.outside or stance == CONTRADICTS:
@@ -295,13 +295,16 @@ def _judge(claim: _Claim, candidate: _Candidate, cover: float) -> tuple[str | No
         if not figures_sure:
             return None, ""
         figures, figure_note = _judge_figures(claim, claim.outside, text, same_hedging)
-        if figures == CONTRADICTS:
+        if figures == CONTRADICTS and not claim.negated:
             return CONTRADICTS, figure_note
         return (SUPPORTS, "") if stance == figures == SUPPORTS else (None, "")
     if claim.figures:
         if not figures_sure:
             return None, ""
-        return _judge_figures(claim, claim.figures, text, same_hedging)
+        stance, note = _judge_figures(claim, claim.figures, text, same_hedging)
+        if stance == CONTRADICTS and claim.negated:
+            return None, ""  # "they did not offer 5%" against "they offered 3%": not a contradiction to call
+        return stance, note
     if cover >= SUPPORT_COVER and same_negation and same_hedging:
         return SUPPORTS, ""
     return None, ""
