@@ -4,7 +4,8 @@
 articles beside the bundled ones and makes claims from their own sentences: each
 sentence with a figure as it stands (the sources say so), with one figure
 changed (the sources say otherwise), and with a figure swapped for another of the
-same kind from the same article (a real number in the wrong place); the clause holding the figure, as it stands
+same kind from the same article (a real number in the wrong place); a few words
+around each figure with everyday synonyms put in, as they stand and changed; the clause holding the figure, as it stands
 and changed; each quote with its speaker, as said and with a word changed. It prints
 how often each verdict is given and the precision of "contradicted" (right when the
 claim was changed). Nothing of the articles' text is written anywhere.
@@ -54,6 +55,15 @@ def changed_figure(text: str) -> str | None:
     return None
 
 
+_REWORD = {"contract": "deal", "agreement": "deal", "strike": "walkout", "workers": "staff", "employees": "staff",
+           "pay": "wages", "raise": "pay rise", "union": "labor union", "company": "firm", "vote": "ballot", "voted": "balloted",
+           "offer": "proposal", "negotiations": "talks", "said": "stated", "members": "union members"}
+
+
+def _reword(text: str) -> str:
+    return " ".join(_REWORD.get(word, word) for word in text.replace("{", "{{").replace("}", "}}").replace("{{}}", "{}").split())
+
+
 def claims_from(store: Store, article_id: int) -> list[tuple[str, bool, str]]:
     """(claim, changed, how) from one article's sentences and quotes."""
     made: list[tuple[str, bool, str]] = []
@@ -71,6 +81,14 @@ def claims_from(store: Store, article_id: int) -> list[tuple[str, bool, str]]:
                 continue
             made.append((text, False, "sentence"))
             made.append((text[: figure.start] + new + text[figure.end :], True, "sentence"))
+            # reworded: a few words around the figure, with everyday synonyms put in ("deal" for "contract")
+            words_before = text[: figure.start].split()[-5:]
+            words_after = text[figure.end :].split()[:4]
+            window = " ".join([*words_before, "{}", *words_after]).strip(" ,;.")
+            reworded = _reword(window)
+            if len(reworded.split()) >= 5:
+                made.append((reworded.format(figure.text), False, "reworded"))
+                made.append((reworded.format(new), True, "reworded"))
             start = max(text.rfind(", ", 0, figure.start), text.rfind("; ", 0, figure.start)) + 1
             stop = min([i for i in (text.find(", ", figure.end), text.find("; ", figure.end)) if i >= 0], default=len(text))
             clause = text[start:stop].strip()
@@ -120,7 +138,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{len(files)} articles, {sum(tally.values())} claims; check p50 {sorted(seconds)[len(seconds) // 2] * 1000:.1f} ms")
     print("| claims | n | supported | contradicted | not found |")
     print("|---|---:|---:|---:|---:|")
-    for how in ("sentence", "clause", "quote", "swapped"):
+    for how in ("sentence", "clause", "quote", "swapped", "reworded"):
         for changed in (False, True):
             row = [tally[(how, changed, v)] for v in (SUPPORTED, CONTRADICTED, NOT_FOUND)]
             if not sum(row):
