@@ -626,6 +626,59 @@ def _quiet_stdout() -> None:
         pass
 
 
+def cmd_timeline(args: argparse.Namespace) -> int:
+    """The dated events the articles report, oldest first (see knowledge.record.timeline)."""
+    from knowledge.record.timeline import TopicError, timeline
+
+    png = Path(args.png).expanduser() if args.png else None
+    if png is not None and not png.parent.is_dir():
+        raise CommandError(f"the folder {png.parent} does not exist (create it first, or fix the path)")
+    with open_store(args) as store:
+        try:
+            events = timeline(store, args.guild, args.topic)
+        except TopicError as error:
+            raise CommandError(str(error)) from None
+    if png is not None:
+        from bot.chart import timeline_png
+
+        png.write_bytes(timeline_png(events, f"Timeline: {args.topic}" if args.topic else "Timeline of the talks"))
+    if args.json:
+        for event in events:
+            print(json.dumps(event.as_json(), ensure_ascii=False))
+        return 0
+    if not events:
+        print("No dated events" + (f" about {args.topic!r}" if args.topic else "") + " in the articles.")
+        return 1
+    for event in events:
+        print(f"{event.when}  [{event.kind}]  {event.text}")
+        for source in event.sources:
+            print(f"    {source.citation}" + (f" {source.url}" if source.url else ""))
+    if png is not None:
+        print(f"picture: {png}")
+    return 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    """A claim checked against the sources: supported, contradicted or not found (see knowledge.record.check)."""
+    from knowledge.record.check import NOT_FOUND, ClaimError, check
+
+    claim = " ".join(args.claim)
+    with open_store(args) as store:
+        try:
+            verdict = check(store, claim, args.guild)
+        except ClaimError as error:
+            if args.json:
+                print(json.dumps({"claim": claim, "verdict": None, "summary": str(error), "passages": [], "error": str(error)}, ensure_ascii=False))
+            else:
+                print(f"strikebot: {error}", file=sys.stderr)
+            return 2
+    if args.json:
+        print(json.dumps(verdict.as_json(), ensure_ascii=False))
+        return 0
+    print(verdict.text)
+    return 1 if verdict.verdict == NOT_FOUND else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="strikebot", description="Sourced answers about the WGA negotiations.")
     parser.add_argument("-v", "--verbose", action="store_true", help="log what happens")
@@ -770,6 +823,19 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--embed-backends", default="",
                        help="embedding backends to measure one after the other, e.g. numpy,onnx (default: the setting, auto unless set)")
     bench.set_defaults(func=cmd_bench)
+
+    line = add("timeline", "the dated events the articles report (votes, offers, deadlines, talks, strikes, deals), oldest first")
+    line.add_argument("--topic", help='only the events about this, e.g. "residuals" or "the vote"')
+    line.add_argument("--png", help="also draw the timeline as a PNG picture in this file")
+    line.add_argument("--json", action="store_true", help="one JSON object per event: date, date_inferred, text, sources")
+    line.add_argument("--guild", type=int, default=None, help=argparse.SUPPRESS)
+    line.set_defaults(func=cmd_timeline)
+
+    claim = add("check", "check a claim (a rumour) against the sources: supported, contradicted or not found, with the passages")
+    claim.add_argument("claim", nargs="*", help="the claim, e.g. \"the studios offered 5%%\"")
+    claim.add_argument("--json", action="store_true", help="one JSON object: verdict, summary, passages")
+    claim.add_argument("--guild", type=int, default=None, help=argparse.SUPPRESS)
+    claim.set_defaults(func=cmd_check)
     return parser
 
 

@@ -40,6 +40,7 @@ discord.VoiceClient.warn_dave = False
 
 EXTENSIONS = (
     "bot.cogs.ask", "bot.cogs.facts", "bot.cogs.articles", "bot.cogs.admin", "bot.cogs.feeds", "bot.cogs.settings", "bot.cogs.help",
+    "bot.cogs.timeline", "bot.cogs.check",
 )
 WEB_WORKERS = 3  # fetches from the web at once (stories by link, feed polls), in threads of their own
 T = TypeVar("T")

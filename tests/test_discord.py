@@ -12,7 +12,7 @@ from discord import app_commands
 from knowledge.reading.ingest import ArticleError
 from tests.conftest import DATA
 
-MEMBER_COMMANDS = {"ask", "help"}
+MEMBER_COMMANDS = {"ask", "help", "timeline", "check"}
 MOD_COMMANDS = {"fact add", "fact edit", "fact retire", "fact restore", "fact list", "fact history", "article add", "article edit", "article history", "unanswered", "kb export", "kb import"}
 
 

@@ -16,6 +16,7 @@ LAYERS = {
     "knowledge.store": 2,
     "knowledge.semantic": 2,
     "knowledge.engine": 3,
+    "knowledge.record": 3,
     "knowledge.web": 4,
     "knowledge.pipeline": 4,
     "knowledge.training": 5,

@@ -7,7 +7,8 @@ people) are rebuilt from the stored article text when extraction improves.
 This package is split by concern: `schema` (migrations), `base` (connection,
 transactions, shared names), `articles`, `retrieval` (the engine's reads),
 `facts`, `imports` (what a facts export must hold), `confirmed` (a server's confirmed answers), `feedback`, `feeds`,
-`settings` (each server's own), `backup` and `vectors` (sentence embeddings). `Store` joins them.
+`settings` (each server's own), `backup`, `vectors` (sentence embeddings) and `record` (the timeline's
+and the claim check's reads). `Store` joins them.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from knowledge.store.confirmed import ConfirmedMixin
 from knowledge.store.facts import MAX_FACT_LENGTH, MAX_SOURCE_LENGTH, FactsMixin, fact_from_row
 from knowledge.store.feedback import FeedbackMixin
 from knowledge.store.feeds import FeedError, FeedsMixin
+from knowledge.store.record import RecordMixin
 from knowledge.store.retrieval import RetrievalMixin
 from knowledge.store.schema import MIGRATIONS, migrate, pending
 from knowledge.store.settings import SettingsMixin
@@ -36,7 +38,8 @@ __all__ = [
 
 
 class Store(
-    ArticlesMixin, RetrievalMixin, FactsMixin, ConfirmedMixin, FeedbackMixin, FeedsMixin, SettingsMixin, BackupMixin, VectorsMixin, StoreBase
+    ArticlesMixin, RetrievalMixin, RecordMixin, FactsMixin, ConfirmedMixin, FeedbackMixin, FeedsMixin, SettingsMixin, BackupMixin, VectorsMixin,
+    StoreBase
 ):
     """One knowledge base file. Safe to share between threads: calls are serialised."""
 
