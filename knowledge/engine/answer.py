@@ -37,7 +37,7 @@ log = logging.getLogger(__name__)
 
 BANK_FACTS = 500
 LARGE_CORPUS = 300_000  # sentences; above this the vocabulary is read on demand
-SHORTLIST_COMMON = 2000  # a word in more sentences than this (or 2%) does not shortlist
+SHORTLIST_COMMON = 2000  # a word in more sentences than this (or 2%) does not look up facts
 BANK_PEOPLE = 200
 MAX_QUESTION_LENGTH = 500
 FACT_MATCH = 0.85  # how close a question must be to a moderator's fact (see Engine._fact)
@@ -187,7 +187,9 @@ class Engine:
         encoder = self.encoder  # read once: the bot sets it from another thread once the model has loaded
         if encoder is not None and self.ranker.fits_encoder(encoder.name):
             query = self._embedder().submit(encoder.encode, [text])
-        found, stories = retrieve.candidates(self.store, self._stories, parsed, self._lookup_terms(parsed), guild_id)
+        found, stories = retrieve.candidates(
+            self.store, self._stories, parsed, self._vocabulary.counts, self._vocabulary.total, guild_id,
+        )
         if not found:
             return [], lexical
         features.compute(parsed, found, stories, self._vocabulary, self._average_length)
@@ -329,9 +331,9 @@ class Engine:
         return True
 
     def _lookup_terms(self, question: Question) -> list[str]:
-        """The words worth looking up: very common ones would make the shortlist scan
-        most of the corpus (they still count when candidates are weighed). A synonym
-        must be rarer still: it only widens the net."""
+        """The words worth looking up in the moderators' facts: very common ones would match
+        most of them (they still count when a fact is weighed). A synonym must be rarer
+        still: it only widens the net. (Sentences are shortlisted by `retrieve.shortlist_terms`.)"""
         counts = self._vocabulary.counts
         common = max(SHORTLIST_COMMON, int(self._vocabulary.total * 0.02))
         known = [t for t in question.terms if t.confidence > 0]

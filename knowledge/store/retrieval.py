@@ -59,6 +59,29 @@ class RetrievalMixin(StoreBase):
             {"q": query, "guild": guild_id, "limit": limit, "scan": limit * 4},
         )
 
+    def newest_sentences(self, terms: list[str], guild_id: int | None, limit: int) -> list[dict[str, Any]]:
+        """The newest sentences holding every one of `terms` (the rarest first), then, to make up
+        `limit`, the newest holding the first: unscored, so the work stops at `limit` however
+        many sentences hold them (no `bm25()`, which reads every match to weigh a word)."""
+        if not terms:
+            return []
+        found: dict[int, dict[str, Any]] = {}
+        for query in dict.fromkeys([" AND ".join(f'"{t}"' for t in terms), f'"{terms[0]}"']):
+            for row in self._rows(
+                """
+                select s.id, s.article_id, s.position, s.paragraph, s.text, s.terms, a.date, a.guild_id, a.title, a.outlet
+                from (select rowid from sentences_fts where sentences_fts match :q order by rowid desc limit :scan) hit
+                join sentences s on s.id = hit.rowid
+                join articles a on a.id = s.article_id
+                where a.guild_id is null or a.guild_id is :guild
+                """,
+                {"q": query, "guild": guild_id, "scan": limit * 4},
+            ):
+                found.setdefault(row["id"], row)
+            if len(found) >= limit:
+                break
+        return list(found.values())[:limit]
+
     def content_marks(self) -> tuple[tuple[int, int], tuple[int, int, str]]:
         """Cheap marks that change when the articles, or the facts, change (in any process):
         the newest sentence and the number of articles; the facts' number, newest id and
