@@ -168,20 +168,25 @@ class RetrievalMixin(StoreBase):
         )
 
     def match_people(self, terms: list[str], guild_id: int | None, limit: int = 50) -> list[dict[str, Any]]:
-        """People with a role whose name or role shares any of `terms`, best first."""
+        """People with a role whose name or role holds every one of `terms` or, when none does
+        (a typo), any of them; the newest first. Unscored, so that the work stops at `limit`
+        however common a first name or a role is (`bm25()` reads every match of each word)."""
         if not terms:
             return []
-        query = _any_of(terms)
-        return self._rows(
-            """
-            select p.name, p.role, p.sentence_id, p.article_id, p.quoted, p.terms
-            from (select rowid, bm25(people_fts) as score from people_fts where people_fts match :q order by score limit :scan) hit
-            join people p on p.id = hit.rowid join articles a on a.id = p.article_id
-            where p.role != '' and (a.guild_id is null or a.guild_id is :g)
-            order by hit.score limit :limit
-            """,
-            {"q": query, "g": guild_id, "limit": limit, "scan": limit * 4},
-        )
+        for query in dict.fromkeys([" AND ".join(f'"{t}"' for t in terms), _any_of(terms)]):
+            found = self._rows(
+                """
+                select p.name, p.role, p.sentence_id, p.article_id, p.quoted, p.terms
+                from (select rowid from people_fts where people_fts match :q order by rowid desc limit :scan) hit
+                join people p on p.id = hit.rowid join articles a on a.id = p.article_id
+                where p.role != '' and (a.guild_id is null or a.guild_id is :g)
+                limit :limit
+                """,
+                {"q": query, "g": guild_id, "limit": limit, "scan": limit * 4},
+            )
+            if found:
+                return found
+        return []
 
     def most_mentioned(self, guild_id: int | None, limit: int) -> list[dict[str, Any]]:
         """The people the articles mention most: name, a role, and whether they are quoted."""
