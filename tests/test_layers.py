@@ -18,6 +18,7 @@ LAYERS = {
     "knowledge.engine": 3,
     "knowledge.web": 4,
     "knowledge.pipeline": 4,
+    "knowledge.workers": 4,
     "knowledge.training": 5,
 }
 
