@@ -40,12 +40,12 @@ NICENESS = 10
 _engine: Engine | None = None  # in a worker process: its engine
 
 
-def _start(db_path: str, load_encoder: Callable[[], Any] | None) -> None:
+def _start(db_path: str, load_encoder: Callable[[], Any] | None, niceness: int) -> None:
     """In a new worker process: open the knowledge base and the encoder, and read what answers need."""
     global _engine
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle; it closes the pool
-    if hasattr(os, "nice"):
-        os.nice(NICENESS)
+    if niceness and hasattr(os, "nice"):
+        os.nice(niceness)
     encoder = None
     if load_encoder is not None:
         try:
@@ -70,13 +70,16 @@ def _ask(question: str, guild_id: int | None) -> Answer:
 
 class Workers:
     """A pool of `processes` answering processes for the knowledge base at `db_path`; each loads its
-    encoder with `load_encoder` (a module-level function, called in the worker; None: lexical only)."""
+    encoder with `load_encoder` (a module-level function, called in the worker; None: lexical only),
+    and runs `niceness` below the caller's priority."""
 
-    def __init__(self, db_path: str | Path, processes: int, *, load_encoder: Callable[[], Any] | None = None) -> None:
+    def __init__(
+        self, db_path: str | Path, processes: int, *, load_encoder: Callable[[], Any] | None = None, niceness: int = NICENESS,
+    ) -> None:
         self.processes = processes
         self._pool = ProcessPoolExecutor(
             max_workers=processes, mp_context=multiprocessing.get_context("spawn"),
-            initializer=_start, initargs=(str(db_path), load_encoder),
+            initializer=_start, initargs=(str(db_path), load_encoder, niceness),
         )
         self.running = False
 
