@@ -67,3 +67,19 @@ def test_checking_suggestions_runs_no_ranking(engine: Engine, monkeypatch: pytes
     for suggestion in answer.suggestions:
         assert engine.ask(suggestion).answered
     assert engine.suggest(question, ranked=ranked) == list(answer.suggestions)
+
+
+def test_a_warmed_engine_holds_every_words_count_even_above_the_on_demand_size(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    from knowledge.engine import answer as answer_module
+    from knowledge.engine.analysis import LazyCounts
+
+    store = Store(tmp_path / "kb.db", bundled=False)
+    add(store, "Ferry strike", "2031-03-01", "The ferry crews voted 412 to 9 to strike on Monday.", "The port said talks would resume.")
+    monkeypatch.setattr(answer_module, "LARGE_CORPUS", 1)  # this small base counts as large: words read on demand
+    engine = Engine(store)
+    question = "How did the ferry crews vote on the strike?"
+    cold = engine.ask(question)
+    assert isinstance(engine.vocabulary.counts.base, LazyCounts)
+    engine.warm()  # a long-running process: every word's count held from now on
+    assert isinstance(engine.vocabulary.counts.base, dict) and engine.vocabulary.counts.get("ferri") == 1
+    assert engine.ask(question) == cold  # the same answer either way

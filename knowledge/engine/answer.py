@@ -36,7 +36,7 @@ from knowledge.store import Store, fact_from_row
 log = logging.getLogger(__name__)
 
 BANK_FACTS = 500
-LARGE_CORPUS = 300_000  # sentences; above this the vocabulary is read on demand
+LARGE_CORPUS = 300_000  # sentences; above this the vocabulary is read on demand, unless the engine was warmed
 SHORTLIST_COMMON = 2000  # a word in more sentences than this (or 2%) does not look up facts
 BANK_PEOPLE = 200
 MAX_QUESTION_LENGTH = 500
@@ -75,6 +75,7 @@ class Engine:
         self._own_articles: set[int] = set()  # servers with articles of their own
         self._answerable: dict[tuple[int | None, str], bool] = {}
         self._refreshing = threading.Lock()
+        self._hold_vocabulary = False  # set by warm(): a long-running process holds every word's count
         self._embedding: ThreadPoolExecutor | None = None
 
     def _refresh(self) -> None:
@@ -92,7 +93,7 @@ class Engine:
         articles, facts = self.store.content_marks()
         if articles != self._marks[0]:
             total = self.store.sentence_count()
-            if total > LARGE_CORPUS:  # too many words to hold: read them on demand
+            if total > LARGE_CORPUS and not self._hold_vocabulary:  # a one-off question: read the words it needs
                 self._article_counts = (LazyCounts(self.store.term_count, self.store.terms_starting), total)
             else:
                 self._article_counts = self.store.vocabulary()
@@ -431,8 +432,16 @@ class Engine:
         return self._mentioned[key]
 
     def warm(self) -> None:
-        """Read at start-up what the first questions would otherwise wait for: the vocabulary and
-        the articles, and the people the autocomplete and the suggestions offer."""
+        """Read at start-up what the first questions would otherwise wait for: the vocabulary (held
+        in memory from now on whatever the corpus size: reading a common word's count on demand
+        walks its every match, and a typo's candidates every word of the same start), the articles,
+        and the people the autocomplete and the suggestions offer. For a long-running process."""
+        with self._refreshing:
+            if not self._hold_vocabulary:
+                self._hold_vocabulary = True
+                if isinstance(self._article_counts[0], LazyCounts):
+                    self._marks = ((-1, -1), self._marks[1])  # read the words again, all of them
+                    self._seen = (-1, -1, -1)
         self.question_bank(None)
 
     def complete(self, typed: str, guild_id: int | None = None, limit: int = 25) -> list[str]:
