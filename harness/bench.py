@@ -10,6 +10,7 @@ fresh process so that memory and start-up are its own.
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import math
 import os
@@ -189,6 +190,7 @@ def measure(db: Path, naive_limit: int, semantic_on: bool = False, cold: int = 3
         encoder = pipeline.load_encoder(None)
     engine = Engine(Store(db, bundled=False), encoder=encoder)
     engine.warm()
+    gc.freeze()  # as the bot and its answering processes do once warm
     warm_s = time.perf_counter() - started
     first = timed(engine.ask, asked[:1], 1)[0]
     first_answer_s = time.perf_counter() - started

@@ -17,6 +17,7 @@ caller answers in threads as before.
 
 from __future__ import annotations
 
+import gc
 import logging
 import multiprocessing
 import os
@@ -56,6 +57,7 @@ def _start(db_path: str, load_encoder: Callable[[], Any] | None, niceness: int) 
             encoder.blas_threads = 1  # one core a worker
     _engine = Engine(Store(db_path, bundled=False), encoder=encoder)
     _engine.warm()
+    gc.freeze()  # what warming read lives as long as the worker: out of the garbage collector's full passes
 
 
 def _ready() -> bool:

@@ -135,11 +135,21 @@ class Vocabulary:
             return base.starting(prefix) + [k for k in extra if k.startswith(prefix)]
         width = 2 if len(base) > LARGE_VOCABULARY else 1
         if self._keys is None:
-            self._keys = {}
-            for key in (*base, *extra):
-                if len(key) >= 3 and not key.isdigit():
-                    self._keys.setdefault(key[:width], []).append(key)
-        return self._keys.get(term[:width], [])
+            self.index()
+        return self._keys.get(term[:width], []) if self._keys is not None else []
+
+    def index(self) -> None:
+        """Group the known words by how they start, for typo correction (done on the first typo otherwise:
+        at 3M sentences, 0.3 s)."""
+        base, extra = self.counts.base, self.counts.extra
+        if isinstance(base, LazyCounts) or self._keys is not None:
+            return
+        width = 2 if len(base) > LARGE_VOCABULARY else 1
+        keys: dict[str, list[str]] = {}
+        for key in (*base, *extra):
+            if len(key) >= 3 and not key.isdigit():
+                keys.setdefault(key[:width], []).append(key)
+        self._keys = keys
 
     def idf(self, term: str) -> float:
         df = self.counts.get(term, 0)
