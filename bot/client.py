@@ -44,7 +44,6 @@ discord.VoiceClient.warn_nacl = False
 discord.VoiceClient.warn_dave = False
 
 
-
 def _one_event_at_a_time() -> None:
     """discord.py reads every gateway event already waiting on the socket before the event loop runs
     anything else: a burst of 1,000 interactions became 1,000 command tasks started in one pass of
