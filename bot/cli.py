@@ -817,7 +817,11 @@ def build_parser() -> argparse.ArgumentParser:
     bench = add("bench", "measure answer latency, start-up time and the naive baseline")
     bench.add_argument("--sizes", default="1000,10000,100000", help="comma-separated sentence counts (0: bundled articles only)")
     bench.add_argument("--out", type=Path, default=PROJECT_ROOT / "bench")
-    bench.add_argument("--no-burst", action="store_true", help="skip the 200 concurrent /ask burst")
+    bench.add_argument("--no-burst", action="store_true", help="skip the burst of concurrent /ask and the throughput by processes")
+    bench.add_argument("--burst", type=int, default=1000, help="distinct /ask interactions sent at once (default 1000)")
+    bench.add_argument("--burst-size", type=int, default=None, help="the size whose knowledge base the burst answers from (default: the largest up to 100k with --dbs)")
+    bench.add_argument("--cold", type=int, default=300, help="distinct questions asked once each for the cold latency (default 300)")
+    bench.add_argument("--dbs", type=Path, default=None, help="a folder to keep the built knowledge bases in and reuse them from (bench-<size>.db)")
     bench.add_argument("--semantic", action="store_true", help="embed every sentence, then measure /ask with the encoder on")
     bench.add_argument("--embed-sample", type=int, default=3000, help="sentences to embed for the embedding rate (0: skip)")
     bench.add_argument("--embed-backends", default="",

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import gc
 import logging
+import os
 import signal
 import sqlite3
 import sys
@@ -12,12 +14,14 @@ import threading
 import traceback
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import discord
 from discord import app_commands
 from discord.ext import commands
+from discord.gateway import DiscordWebSocket
 
 from bot.checks import Cooldowns
 from bot.config import Settings, load_settings
@@ -25,10 +29,11 @@ from bot.errors import Busy
 from bot.render import error_message
 from knowledge import pipeline
 from knowledge.engine.answer import Engine
-from knowledge.models import GuildSettings
+from knowledge.models import Answer, GuildSettings
 from knowledge.semantic import encoder as semantic
 from knowledge.store import Store
 from knowledge.web.fetch import Policy
+from knowledge.workers import Workers
 
 if TYPE_CHECKING:
     from knowledge.semantic.encoder import BertEncoder
@@ -37,6 +42,26 @@ log = logging.getLogger(__name__)
 # The bot never joins voice; do not warn at every start that voice libraries are missing.
 discord.VoiceClient.warn_nacl = False
 discord.VoiceClient.warn_dave = False
+
+
+def _one_event_at_a_time() -> None:
+    """discord.py reads every gateway event already waiting on the socket before the event loop runs
+    anything else: a burst of 1,000 interactions became 1,000 command tasks started in one pass of
+    the loop, which then ran them all before any other callback (300-400 ms of loop lag, and the
+    acknowledgements waiting behind). Yielding after each event lets the task it started run first."""
+    poll_event = DiscordWebSocket.poll_event
+    if getattr(poll_event, "one_at_a_time", False):
+        return
+
+    async def poll_one(self: DiscordWebSocket) -> None:
+        await poll_event(self)
+        await asyncio.sleep(0)
+
+    poll_one.one_at_a_time = True  # type: ignore[attr-defined]
+    DiscordWebSocket.poll_event = poll_one  # type: ignore[method-assign]
+
+
+_one_event_at_a_time()
 
 EXTENSIONS = (
     "bot.cogs.ask", "bot.cogs.facts", "bot.cogs.articles", "bot.cogs.admin", "bot.cogs.feeds", "bot.cogs.settings", "bot.cogs.help",
@@ -80,11 +105,77 @@ class StrikeBot(commands.AutoShardedBot):
         self._stop_embedding = threading.Event()  # set at shutdown: background embedding stops between batches
 
         self._web_pool = ThreadPoolExecutor(max_workers=WEB_WORKERS, thread_name_prefix="web")
+        # Autocomplete in a thread of its own: off the event loop, and never queued behind answers.
+        self._quick_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="quick")
+        # Answers in worker processes, one a core (see knowledge.workers); None: in threads, as core calls.
+        self.workers: Workers | None = None
+        self._starting_workers: asyncio.Task[None] | None = None
+        self._asking = 0  # answers under way or waiting
 
     async def web(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
         """Network work (fetching a story, polling feeds) in its own few threads, so that
         slow sites never hold up answers or the event loop."""
         return await asyncio.get_running_loop().run_in_executor(self._web_pool, functools.partial(fn, *args, **kwargs))
+
+    async def quick(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
+        """Short work that must not wait behind answers (autocomplete), off the event loop."""
+        return await asyncio.get_running_loop().run_in_executor(self._quick_pool, functools.partial(fn, *args, **kwargs))
+
+    def answers_queued(self) -> bool:
+        """Whether a question asked now would wait for another answer to finish first."""
+        workers = self.workers
+        capacity = workers.processes if workers is not None and workers.running else self.settings.max_concurrent
+        return self._asking >= capacity
+
+    async def answer(self, question: str, guild_id: int | None) -> Answer:
+        """`Engine.ask` in a worker process when they run (every core answers), else a core call in a thread."""
+        self._asking += 1
+        try:
+            workers = self.workers
+            if workers is None or not workers.running:
+                return await self.core(self.engine.ask, question, guild_id)
+            if self._waiting >= self.settings.max_queue:
+                raise Busy("I'm answering a lot of questions right now; please try again in a moment.")
+            self._waiting += 1
+            try:
+                return await asyncio.wrap_future(workers.ask(question, guild_id))
+            except BrokenProcessPool:
+                log.error("an answering process died; answering in threads from now on")
+                self.workers = None
+                asyncio.get_running_loop().run_in_executor(None, workers.close)
+            finally:
+                self._waiting -= 1
+            return await self.core(self.engine.ask, question, guild_id)
+        finally:
+            self._asking -= 1
+
+    def answer_processes(self) -> int:
+        """How many answering processes to start: the setting, or one a core where there are two or more."""
+        wanted = self.settings.answer_processes
+        if wanted is None:
+            cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+            wanted = cores if cores > 1 else 0
+        return wanted
+
+    async def start_workers(self) -> None:
+        """Start the answering processes in the background; until they are up (or if they cannot
+        start), answers are core calls in threads."""
+        count = self.answer_processes()
+        if count <= 0:
+            return
+        try:
+            pool = Workers(self.engine.store.path, count, load_encoder=pipeline.load_encoder)
+        except (OSError, ValueError) as error:
+            log.warning("answering processes cannot start (%s); answering in threads", error)
+            return
+        if await asyncio.to_thread(pool.start):
+            self.workers = pool
+            log.info("answering in %d processes", count)
+
+    async def wait_for_workers(self) -> None:
+        """For tests and the benchmark: until the answering processes are up (or have failed to start)."""
+        if self._starting_workers is not None:
+            await self._starting_workers
 
     @property
     def policy(self) -> Policy:
@@ -109,6 +200,8 @@ class StrikeBot(commands.AutoShardedBot):
 
     async def setup_hook(self) -> None:
         self.guild_config = await self.core(self.engine.store.all_guild_settings)
+        await self.core(self.engine.warm)
+        self._starting_workers = asyncio.get_running_loop().create_task(self.start_workers(), name="start-workers")
         await self.start_semantic()
         for name in EXTENSIONS:
             try:
@@ -166,6 +259,9 @@ class StrikeBot(commands.AutoShardedBot):
 
     async def close(self) -> None:
         self._web_pool.shutdown(wait=False, cancel_futures=True)
+        self._quick_pool.shutdown(wait=False, cancel_futures=True)
+        if self.workers is not None:
+            self.workers.close(wait=False)
         await super().close()
 
     async def settle(self) -> None:
@@ -176,6 +272,12 @@ class StrikeBot(commands.AutoShardedBot):
         self._stop_embedding.set()
         loop = asyncio.get_running_loop()
         await loop.run_in_executor(None, functools.partial(self._web_pool.shutdown, wait=True, cancel_futures=True))
+        await loop.run_in_executor(None, functools.partial(self._quick_pool.shutdown, wait=True, cancel_futures=True))
+        if self._starting_workers is not None:
+            await asyncio.gather(self._starting_workers, return_exceptions=True)
+        workers, self.workers = self.workers, None
+        if workers is not None:
+            await loop.run_in_executor(None, workers.close)
         await loop.run_in_executor(None, self.engine.close)
         await loop.shutdown_default_executor()
 
@@ -204,11 +306,14 @@ class StrikeBot(commands.AutoShardedBot):
     async def drain(self, timeout: float = 10.0) -> None:
         """Wait for the core calls under way to finish (before the store is closed)."""
         deadline = asyncio.get_running_loop().time() + timeout
-        while (self._waiting or self._waiting_feedback) and asyncio.get_running_loop().time() < deadline:
+        while (self._waiting or self._waiting_feedback or self._asking) and asyncio.get_running_loop().time() < deadline:
             await asyncio.sleep(0.05)
 
     async def on_ready(self) -> None:
         log.info("logged in as %s (%s)", self.user, getattr(self.user, "id", "?"))
+        # What start-up built (modules, caches, the servers' state) lives as long as the process:
+        # kept out of the garbage collector's full passes, which would walk it again and again.
+        gc.freeze()
 
     async def on_tree_error(self, interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
         """The last line: errors no cog handled are logged and answered politely."""

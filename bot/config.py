@@ -84,6 +84,9 @@ class Settings(BaseSettings):
     # its turn (a 200-question burst: loop lag 136 ms with 8, 19 ms with 2).
     max_concurrent: int = Field(default=2, gt=0)
     max_queue: int = Field(default=1000, gt=0)  # waiting core calls before "try again"; a 1,000-question burst is seconds
+    # Processes that answer questions, each with its own engine (see knowledge.workers): unset, one a core
+    # where there are two or more; 0: answers are core calls in threads, on one core.
+    answer_processes: int | None = Field(default=None, ge=0, le=64)
     # Articles by link and feeds: links may point to local and private addresses (tests, self-hosted sources).
     allow_private_urls: bool = False
     feed_interval: float = Field(default=30.0, ge=1)  # minutes between feed polls

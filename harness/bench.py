@@ -10,9 +10,12 @@ fresh process so that memory and start-up are its own.
 from __future__ import annotations
 
 import argparse
+import gc
 import json
+import math
 import os
 import resource
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -23,7 +26,7 @@ from typing import Any
 
 from knowledge.store import PROJECT_ROOT, Store
 
-QUESTIONS_FILE = PROJECT_ROOT / "tests" / "data" / "heldout.jsonl"
+QUESTIONS_FILE = PROJECT_ROOT / "tests" / "data" / "heldout.jsonl"  # the embedding measure's questions
 DEV_SET = PROJECT_ROOT.parent / "shared" / "eval" / "dev.jsonl"
 SCORER = PROJECT_ROOT.parent / "shared" / "eval" / "score.py"
 
@@ -166,13 +169,19 @@ def embed_all(db: Path) -> dict[str, float]:
     return {"embedded": count, "embed_s": seconds}
 
 
-def measure(db: Path, naive_limit: int, semantic_on: bool = False) -> dict[str, float]:
-    """In this (fresh) process: start-up, latency, autocomplete, memory, then the naive scan.
+def measure(db: Path, naive_limit: int, semantic_on: bool = False, cold: int = 300) -> dict[str, Any]:
+    """In this (fresh) process, as a long-running bot meets its questions: start-up (open, warm, the
+    first question, reported on its own), then `cold` distinct questions each asked once (realistic,
+    generated from this knowledge base, see harness.questions), the same questions again (repeated),
+    autocomplete, memory, and the naive scan over the same corpus and questions in the same run.
     With `semantic_on`, questions are answered with the encoder, as the bot does with the extra."""
     from rapidfuzz import fuzz, process, utils
 
+    from harness.questions import cold_questions
     from knowledge.engine.answer import Engine
 
+    asked = cold_questions(db, cold + 1)
+    load_before = os.getloadavg()[0]
     started = time.perf_counter()
     encoder = None
     if semantic_on:
@@ -180,25 +189,60 @@ def measure(db: Path, naive_limit: int, semantic_on: bool = False) -> dict[str, 
 
         encoder = pipeline.load_encoder(None)
     engine = Engine(Store(db, bundled=False), encoder=encoder)
-    engine.ask("How many ballots were cast?")
+    engine.warm()
+    gc.freeze()  # as the bot and its answering processes do once warm
+    warm_s = time.perf_counter() - started
+    first = timed(engine.ask, asked[:1], 1)[0]
     first_answer_s = time.perf_counter() - started
-    asked = questions()
-    cold = timed(engine.ask, asked, 1)  # first sight of each question: caches fill
-    ours = timed(engine.ask, asked, 5)  # a running bot, warm
-    complete = timed(lambda q: engine.complete(q[:15], None), asked, 5)
+    wall: list[float] = []
+    cpu: list[float] = []
+    replies = {"answered": 0, "passages": 0, "suggestions": 0, "nothing": 0}
+    for question in asked[1:]:  # each question's first sight
+        clock, work = time.perf_counter(), time.process_time()
+        answer = engine.ask(question)
+        wall.append((time.perf_counter() - clock) * 1000)
+        cpu.append((time.process_time() - work) * 1000)
+        replies["answered" if answer.answered else "passages" if answer.passages else "suggestions" if answer.suggestions else "nothing"] += 1
+    repeated = timed(engine.ask, asked[1:], 2)  # the same questions again: what caches give
+    complete = timed(lambda q: engine.complete(q[:15], None), asked[1:], 1)
     peak_mb = peak_rss_mb()
+    load_after = os.getloadavg()[0]
     sentences = [row[0] for row in engine.store.db.execute("select text from sentences")]
-    naive_questions = asked[:naive_limit]
     naive = timed(
         lambda q: process.extractOne(q, sentences, scorer=fuzz.token_set_ratio, processor=utils.default_process),
-        naive_questions, 1,
+        asked[1 : naive_limit + 1], 1,
     )
     return {
-        "first_answer_s": first_answer_s, "ask_p50": percentile(ours, 50), "ask_p99": percentile(ours, 99),
-        "cold_p99": percentile(cold, 99),
+        "warm_s": warm_s, "first_ms": first, "first_answer_s": first_answer_s, "cold": len(wall),
+        "cold_p50": percentile(wall, 50), "cold_p99": percentile(wall, 99), "cold_max": max(wall),
+        "cpu_p50": percentile(cpu, 50), "cpu_p99": percentile(cpu, 99),
+        "ask_p50": percentile(repeated, 50), "ask_p99": percentile(repeated, 99),
         "complete_p50": percentile(complete, 50), "complete_p99": percentile(complete, 99),
         "naive_p50": percentile(naive, 50), "naive_p99": percentile(naive, 99), "peak_mb": peak_mb,
+        "load": max(load_before, load_after), **replies,
     }
+
+
+def throughput(db: Path, processes: int, count: int = 400, semantic_on: bool = False) -> dict[str, Any]:
+    """Questions a second with `processes` answering processes (knowledge.workers), each question
+    asked once, all at once: what a burst drains at."""
+    from harness.questions import cold_questions
+    from knowledge import pipeline
+    from knowledge.workers import Workers
+
+    asked = cold_questions(db, count, seed=21)
+    # At the caller's priority: no event loop here to give way to.
+    workers = Workers(db, processes, load_encoder=pipeline.load_encoder if semantic_on else None, niceness=0)
+    if not workers.start():
+        return {"processes": processes, "qps": 0.0}
+    try:
+        started = time.perf_counter()
+        for future in [workers.ask(question) for question in asked]:
+            future.result()
+        seconds = time.perf_counter() - started
+    finally:
+        workers.close()
+    return {"processes": processes, "questions": len(asked), "qps": len(asked) / seconds, "load": os.getloadavg()[0]}
 
 
 def startup(db: Path) -> float:
@@ -220,34 +264,60 @@ def dev_score(db: Path) -> str:
     return lines[-1].split()[-1] if lines else "error"
 
 
-def run_size(sentences: int, facts: int, keep: Path | None, semantic_on: bool = False) -> dict[str, Any]:
+def run_size(sentences: int, facts: int, keep: Path | None, semantic_on: bool = False, cold: int = 300) -> dict[str, Any]:
+    """Build (or, with `keep`, reuse: `keep/bench-<size>.db`) and measure one size, each step in a fresh process."""
     with tempfile.TemporaryDirectory() as tmp:
         db = (keep or Path(tmp)) / f"bench-{sentences}.db"
-        db.unlink(missing_ok=True)
-        row: dict[str, Any] = {"size": sentences, **_in_fresh_process(f"build(Path({str(db)!r}), {sentences}, {facts})")}
+        row: dict[str, Any] = {"size": sentences}
+        if keep is None or not db.exists():
+            partial = db.with_name(db.name + ".partial")
+            partial.unlink(missing_ok=True)
+            row.update(_in_fresh_process(f"build(Path({str(partial)!r}), {sentences}, {facts})"))
+            partial.rename(db)
         if semantic_on:
             row.update(_in_fresh_process(f"embed_all(Path({str(db)!r}))", "from harness.bench import embed_all"))
         naive_limit = 20 if sentences <= 100_000 else 5
-        row.update(_in_fresh_process(f"measure(Path({str(db)!r}), {naive_limit}, {semantic_on})"))
+        row.update(_in_fresh_process(f"measure(Path({str(db)!r}), {naive_limit}, {semantic_on}, {cold})"))
+        row["sentences"] = _sentence_count(db)
+        row["db_mb"] = db.stat().st_size / 1e6
         row["startup_s"] = min(startup(db) for _ in range(3))
-        row["speedup"] = row["naive_p50"] / row["ask_p50"] if row["ask_p50"] else 0.0
+        row["naive_ratio"] = row["naive_p50"] / row["cold_p99"] if row["cold_p99"] else 0.0
         row["dev_score"] = dev_score(db) if 50_000 <= sentences <= 200_000 else ""
         return row
 
 
+def _sentence_count(db: Path) -> int:
+    with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as conn:
+        return int(conn.execute("select count(*) from sentences").fetchone()[0])
+
+
 COLUMNS = [
-    ("size", "target sentences", "{:>10,}"), ("sentences", "sentences", "{:>10,}"), ("mb_per_s", "ingest MB/s", "{:>8.2f}"),
-    ("articles_per_s", "articles/s", "{:>8.0f}"), ("db_mb", "db MB", "{:>8.1f}"), ("ask_p50", "ask p50 ms", "{:>8.2f}"),
-    ("ask_p99", "ask p99 ms", "{:>8.2f}"), ("cold_p99", "cold p99 ms", "{:>8.1f}"), ("naive_p50", "naive p50 ms", "{:>9.1f}"), ("naive_p99", "naive p99 ms", "{:>9.1f}"),
-    ("speedup", "speed-up", "{:>7.0f}x"), ("complete_p50", "complete p50", "{:>8.2f}"), ("complete_p99", "complete p99", "{:>8.2f}"),
-    ("startup_s", "start-up s", "{:>6.2f}"), ("peak_mb", "peak RSS MB", "{:>7.0f}"), ("dev_score", "dev score", "{:>6}"),
+    ("sentences", "sentences", "{:>10,}"), ("db_mb", "db MB", "{:>8.1f}"), ("mb_per_s", "ingest MB/s", "{:>8.2f}"),
+    ("first_ms", "first question ms", "{:>8.1f}"),
+    ("cold_p50", "cold p50 ms", "{:>8.2f}"), ("cold_p99", "cold p99 ms", "{:>8.1f}"),
+    ("cpu_p50", "cold CPU p50 ms", "{:>8.2f}"), ("cpu_p99", "cold CPU p99 ms", "{:>8.1f}"),
+    ("ask_p50", "repeated p50 ms", "{:>8.2f}"), ("ask_p99", "repeated p99 ms", "{:>8.1f}"),
+    ("naive_p50", "naive p50 ms", "{:>9.1f}"), ("naive_p99", "naive p99 ms", "{:>9.1f}"), ("naive_ratio", "naive p50 ÷ cold p99", "{:>7.1f}x"),
+    ("complete_p99", "complete p99 ms", "{:>8.2f}"), ("warm_s", "open+warm s", "{:>6.2f}"), ("startup_s", "start-up s", "{:>6.2f}"),
+    ("peak_mb", "peak RSS MB", "{:>7.0f}"), ("load", "load avg", "{:>5.1f}"), ("dev_score", "dev score", "{:>6}"),
 ]
+
+
+def growth(rows: list[dict[str, Any]], key: str = "cold_p99") -> str:
+    """How `key` grows with the corpus, as an exponent, from 100k sentences (or the smallest size) to the largest."""
+    usable = [r for r in rows if r.get(key)]
+    large = [r for r in usable if r["sentences"] >= 100_000] or usable
+    if len(large) < 2 or large[-1]["sentences"] <= large[0]["sentences"]:
+        return ""
+    low, high = large[0], large[-1]
+    exponent = math.log(high[key] / low[key]) / math.log(high["sentences"] / low["sentences"])
+    return f"cold p99 grows as n^{exponent:.2f} from {low['sentences']:,} to {high['sentences']:,} sentences"
 
 
 def table(rows: list[dict[str, Any]]) -> str:
     header = "| " + " | ".join(title for _, title, _ in COLUMNS) + " |"
     rule = "|" + "|".join("---:" for _ in COLUMNS) + "|"
-    body = ["| " + " | ".join(fmt.format(row[key]).strip() if row.get(key) != "" else "" for key, _, fmt in COLUMNS) + " |" for row in rows]
+    body = ["| " + " | ".join(fmt.format(row[key]).strip() if row.get(key, "") != "" else "" for key, _, fmt in COLUMNS) + " |" for row in rows]
     return "\n".join([header, rule, *body])
 
 
@@ -261,7 +331,8 @@ def plot(rows: list[dict[str, Any]], target: Path) -> bool:
         return False
     sizes = [row["sentences"] for row in rows]
     fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4))
-    for key, label in (("ask_p50", "/ask p50"), ("ask_p99", "/ask p99"), ("naive_p50", "naive p50"), ("complete_p99", "autocomplete p99")):
+    for key, label in (("cold_p50", "cold p50"), ("cold_p99", "cold p99"), ("ask_p99", "repeated p99"), ("naive_p50", "naive scan p50"),
+                       ("complete_p99", "autocomplete p99")):
         left.plot(sizes, [row[key] for row in rows], marker="o", label=label)
     left.set(xscale="log", yscale="log", xlabel="sentences", ylabel="ms per question", title="Latency")
     left.legend()
@@ -274,32 +345,60 @@ def plot(rows: list[dict[str, Any]], target: Path) -> bool:
     return True
 
 
-def _in_fresh_process(call: str, imports: str = "from harness.bench import build, measure, news_ingest") -> dict[str, Any]:
+def _in_fresh_process(call: str, imports: str = "from harness.bench import build, measure, news_ingest", env: dict[str, str] | None = None) -> dict[str, Any]:
     """`call` (an expression in this module's names) run in a new Python process, its result.
     Each measurement gets a process of its own, as the bot and the command line do:
     one that has built a million-sentence base forks slower workers and collects a
     larger heap, which showed up as ingest speed and loop lag that were not the code's."""
     child = subprocess.run(
         [sys.executable, "-c", f"import asyncio, json; from pathlib import Path; {imports}; print(json.dumps({call}))"],
-        capture_output=True, text=True, cwd=PROJECT_ROOT, check=True,
+        capture_output=True, text=True, cwd=PROJECT_ROOT, check=True, env={**os.environ, **(env or {})},
     )
     return dict(json.loads(child.stdout.strip().splitlines()[-1]))
 
 
-def burst(count: int = 200) -> dict[str, Any]:
-    """`count` /ask interactions arriving at once at the real bot, from a loopback Discord."""
-    return _in_fresh_process(f"asyncio.run(run_burst({count}))", "from harness.burst import run_burst")
+def burst(count: int, db: Path | None, semantic_on: bool) -> dict[str, Any]:
+    """`count` distinct /ask interactions arriving at once at the real bot, from a loopback Discord,
+    answered from a copy of `db` (None: the bundled articles). Lexically unless `semantic_on`
+    (the bot would otherwise embed the whole knowledge base first)."""
+    env = {} if semantic_on else {"STRIKEBOT_EMBED_MODEL": "none"}
+    where = repr(str(db)) if db is not None else "None"
+    return _in_fresh_process(f"asyncio.run(run_burst({count}, {where}, wait=120))", "from harness.burst import run_burst", env)
+
+
+def burst_line(result: dict[str, Any], where: str) -> str:
+    processes = f"{result['processes']} answering processes" if result["processes"] else "answers in threads"
+    line = (f"burst ({where}, {processes}): {result['count']:,} distinct /ask at once through a loopback Discord; "
+            f"{result['within_3s']:,} acknowledged within 3 s ({result['acknowledged']:,} in all: {result['answered']} with the answer, "
+            f"{result['deferred']} deferred, {result['refused_or_text']} refused or text), median {result['median_ack_ms']:.0f} ms, "
+            f"slowest {result['slowest_ack_ms']:.0f} ms; event loop worst lag {result['worst_lag_ms']:.1f} ms; "
+            f"{result['answers']:,} answers, median {result['median_answer_s']:.1f} s, last {result['last_answer_s']:.1f} s after the burst began")
+    if result["unknown_routes"]:
+        line += f"\nburst: the bot called routes the loopback does not serve: {', '.join(result['unknown_routes'])}"
+    return line
 
 
 def main(args: argparse.Namespace) -> int:
     sizes = [int(s) for s in args.sizes.split(",")] if args.sizes != "bundled" else [0]
     args.out.mkdir(parents=True, exist_ok=True)
+    keep = getattr(args, "dbs", None)
+    if keep is not None:
+        keep.mkdir(parents=True, exist_ok=True)
+    semantic_on = getattr(args, "semantic", False)
     rows = []
     for size in sizes:
         print(f"building and measuring {size:,} sentences ...", file=sys.stderr, flush=True)
-        rows.append(run_size(size, min(300, max(10, size // 300)), None, getattr(args, "semantic", False)))
+        rows.append(run_size(size, min(300, max(10, size // 300)), keep, semantic_on, getattr(args, "cold", 300)))
         print(table(rows[-1:]).splitlines()[-1], file=sys.stderr, flush=True)
     text = table(rows)
+    text += "\n\n" + "\n".join(
+        f"{row['sentences']:,} sentences: {row['cold']} cold questions ({row['answered']} answered, {row['passages']} with the closest "
+        f"passages, {row['suggestions']} with suggestions); the first question after start-up {row['first_ms']:.1f} ms, "
+        f"{row['first_answer_s']:.2f} s from opening; slowest cold question {row['cold_max']:.0f} ms" for row in rows
+    )
+    rate = growth(rows)
+    if rate:
+        text += "\n" + rate
     news = _in_fresh_process("news_ingest()")
     text += (f"\n\ningest of news text (the bundled articles, copied to {news['mb']:.1f} MB): "
              f"{news['mb_per_s']:.2f} MB/s, {news['articles_per_s']:.0f} articles/s")
@@ -310,17 +409,28 @@ def main(args: argparse.Namespace) -> int:
             found = _in_fresh_process(f"embedding({args.embed_sample}, {backend!r})", "from harness.bench import embedding")
             text += "\n" + embedding_line(found)
     machine = f"{os.cpu_count()} cores, Python {sys.version.split()[0]}, {sys.platform}"
-    if getattr(args, "semantic", False):
+    if semantic_on:
         machine += "; /ask with the semantic extra on (every sentence embedded first)"
     print(f"strikebot bench ({machine})\n\n{text}")
     if not args.no_burst:
-        result = burst()
-        line = (f"\nburst: {result['count']} concurrent /ask through a loopback Discord, {result['acknowledged']} acknowledged "
-                f"({result['answered']} with an answer, {result['deferred']} deferred, {result['refused_or_text']} refused or text), "
-                f"median {result['median_ack_ms']:.0f} ms, slowest {result['slowest_ack_ms']:.0f} ms; "
-                f"event loop worst lag {result['worst_lag_ms']:.1f} ms")
-        if result["unknown_routes"]:
-            line += f"\nburst: the bot called routes the loopback does not serve: {', '.join(result['unknown_routes'])}"
+        # Load: a burst of distinct questions through the real bot, and how fast answering drains
+        # with one and with two answering processes, on the largest size up to 100k (the bar's).
+        loaded = [size for size in sizes if size <= 100_000]
+        size = getattr(args, "burst_size", None)
+        size = size if size is not None else (max(loaded) if loaded and keep is not None else None)
+        db = keep / f"bench-{size}.db" if size is not None and keep is not None else None
+        where = f"{_sentence_count(db):,} sentences" if db is not None else "the bundled articles"
+        lines = []
+        for processes in (1, 2):
+            found = _in_fresh_process(f"throughput(Path({str(db or '')!r}), {processes}, 400, {semantic_on})",
+                                      "from harness.bench import throughput") if db is not None else None
+            if found:
+                lines.append(f"{found['qps']:.1f} questions/s with {processes} answering process{'es' if processes > 1 else ''}")
+        if lines:
+            line = f"\nthroughput ({where}, 400 distinct questions at once, {os.cpu_count()} cores): " + "; ".join(lines)
+            print(line)
+            text += "\n" + line
+        line = "\n" + burst_line(burst(getattr(args, "burst", 1000), db, semantic_on), where)
         print(line)
         text += "\n" + line
     (args.out / "results.md").write_text(f"Measured on {machine}.\n\n{text}\n")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sqlite3
 import tempfile
 import threading
 import time
@@ -48,10 +49,14 @@ class LoopLagProbe(threading.Thread):
 QUESTIONS = ["How many ballots were cast?", "What did Verrone say about going on strike?", "Who won the Super Bowl?"]
 
 
-async def run_burst(count: int = 200) -> dict[str, Any]:
+async def run_burst(count: int = 200, db: str | None = None, questions: list[str] | None = None, wait: float = 30.0) -> dict[str, Any]:
     """`count` /ask interactions sent at once by a loopback Discord in another
     process to the real bot in this one; timed from the gateway send to the
-    callback's arrival, with the bot's event loop watched for stalls."""
+    callback's arrival (the acknowledgement) and to the answer's (a direct reply,
+    or the follow-up after "thinking"), with the bot's event loop watched for stalls.
+    The bot answers from a copy of `db` (default: a new knowledge base of the bundled
+    articles), `questions` in turn (default: `count` distinct ones made from that knowledge base,
+    see harness.questions), waiting `wait` s at most."""
     import aiohttp
 
     from bot.client import create_bot
@@ -67,18 +72,27 @@ async def run_burst(count: int = 200) -> dict[str, Any]:
     try:
         with tempfile.TemporaryDirectory() as tmp:
             settings = Settings(db_path=Path(tmp) / "kb.db", articles_dir=Path(tmp) / "articles")
+            if db is not None:  # a consistent copy: the bot writes (the unanswered log) and must not change the original
+                with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as source, sqlite3.connect(settings.db_path) as target:
+                    source.backup(target)
             bot = create_bot(settings.db_path, settings)
+            if questions is None:  # distinct questions, as members ask them, about what this knowledge base holds
+                from harness.questions import cold_questions
+
+                questions = cold_questions(settings.db_path, count, seed=22)
             async with bot:
                 running = asyncio.create_task(bot.start("loopback-token"))
-                await asyncio.wait_for(bot.wait_until_ready(), timeout=60)
+                await asyncio.wait_for(bot.wait_until_ready(), timeout=120)
                 # Steady state: the bot embeds what is pending in the background after start-up
-                # (the semantic extra); the burst is measured once it has caught up.
+                # (the semantic extra) and starts its answering processes; the burst is measured once both are done.
                 await asyncio.wait_for(bot.wait_for_embedding(), timeout=600)
+                await asyncio.wait_for(bot.wait_for_workers(), timeout=300)
+                processes = bot.workers.processes if bot.workers is not None else 0
                 probe = LoopLagProbe(asyncio.get_running_loop())
                 probe.start()
-                async with aiohttp.ClientSession() as session:
-                    url = f"http://127.0.0.1:{port}/control/burst?count={count}"
-                    async with session.post(url, json=QUESTIONS) as response:
+                async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=wait + 60)) as session:
+                    url = f"http://127.0.0.1:{port}/control/burst?count={count}&wait={wait}"
+                    async with session.post(url, json=questions or QUESTIONS) as response:
                         result = await response.json()
                 worst_lag = probe.stop()
                 await bot.close()
@@ -87,10 +101,15 @@ async def run_burst(count: int = 200) -> dict[str, Any]:
         discord.http.Route.BASE, DiscordWebSocket.DEFAULT_GATEWAY = base, gateway
         process.kill()
         process.wait()
-    delays = result["delays"]
+    delays, answers = result["delays"], result["answers"]
     return {
         "count": count,
+        "processes": processes,
         "acknowledged": len(delays),
+        "within_3s": sum(1 for d in delays if d <= 3.0),
+        "answers": len(answers),
+        "median_answer_s": sorted(answers)[len(answers) // 2] if answers else 0.0,
+        "last_answer_s": max(answers, default=0.0),
         "slowest_ack_ms": max(delays, default=0.0) * 1000,
         "median_ack_ms": sorted(delays)[len(delays) // 2] * 1000 if delays else 0.0,
         "answered": result["replies"]["answer"],

@@ -73,7 +73,9 @@ class Loopback:
         self.sequence = 0
         self.sent: dict[str, float] = {}
         self.acked: dict[str, float] = {}
+        self.answered: dict[str, float] = {}  # when the reply itself arrived: a direct answer, or the follow-up after "thinking"
         self.all_acked = asyncio.Event()
+        self.all_answered = asyncio.Event()
         self.unknown_routes: list[str] = []
         self.replies: dict[str, str] = {}  # interaction id -> "answer", "text" or "deferred"
 
@@ -118,25 +120,38 @@ class Loopback:
     # --- HTTP -------------------------------------------------------------------
 
     async def burst(self, request: web.Request) -> web.Response:
-        """Send `count` /ask interactions at once; answer with when each was acknowledged."""
+        """Send `count` /ask interactions at once; answer with when each was acknowledged and answered
+        (waiting at most `wait` seconds for the answers)."""
         count = int(request.query.get("count", "200"))
+        wait = float(request.query.get("wait", "30"))
         questions = json.loads(await request.text())
         self.sent.clear()
         self.acked.clear()
+        self.answered.clear()
         self.replies.clear()
         self.all_acked.clear()
+        self.all_answered.clear()
         payloads = [self._interaction(i, questions[i % len(questions)]) for i in range(count)]
         for payload in payloads:
             self.sent[payload["id"]] = time.perf_counter()
             await self.dispatch("INTERACTION_CREATE", payload)
-        try:
-            await asyncio.wait_for(self.all_acked.wait(), timeout=30)
-        except TimeoutError:
-            pass
+        started = min(self.sent.values(), default=time.perf_counter())
+        for event in (self.all_acked, self.all_answered):
+            try:
+                await asyncio.wait_for(event.wait(), timeout=max(0.1, started + wait - time.perf_counter()))
+            except TimeoutError:
+                pass
         delays = [self.acked[i] - self.sent[i] for i in self.sent if i in self.acked]
+        answers = [self.answered[i] - self.sent[i] for i in self.sent if i in self.answered]
         replies = [self.replies[i] for i in self.sent if i in self.replies]
         kinds = {kind: replies.count(kind) for kind in ("answer", "text", "deferred")}
-        return _json({"count": count, "delays": delays, "replies": kinds, "unknown_routes": self.unknown_routes})
+        return _json({"count": count, "delays": delays, "answers": answers, "replies": kinds, "unknown_routes": self.unknown_routes})
+
+    def _answered(self, interaction_id: str, at: float) -> None:
+        if interaction_id in self.sent:
+            self.answered.setdefault(interaction_id, at)
+            if len(self.answered) >= len(self.sent):
+                self.all_answered.set()
 
     def _interaction(self, number: int, question: str) -> dict[str, Any]:
         interaction_id = str(next(_ids))
@@ -161,6 +176,8 @@ class Loopback:
         data = body.get("data") or {}
         self.acked.setdefault(interaction_id, arrived)
         self.replies.setdefault(interaction_id, "deferred" if loading else ("answer" if data.get("embeds") else "text"))
+        if not loading:
+            self._answered(interaction_id, arrived)
         if self.sent and len(self.acked) >= len(self.sent):
             self.all_acked.set()
         return _json({"interaction": {
@@ -169,7 +186,11 @@ class Loopback:
         }})
 
     async def webhook_message(self, request: web.Request) -> web.Response:
-        return _json(_message(await self._body(request)))
+        arrived = time.perf_counter()
+        body = await self._body(request)
+        if request.method == "POST":  # a follow-up: the answer to an interaction deferred with "thinking"
+            self._answered(request.match_info["token"].removeprefix("token-"), arrived)
+        return _json(_message(body))
 
     async def fallback(self, request: web.Request) -> web.Response:
         self.unknown_routes.append(f"{request.method} {request.path}")

@@ -35,6 +35,7 @@ def own_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, model_cache
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
     monkeypatch.setenv("STRIKEBOT_EMBED_MODEL", "none")  # no embedding unless a test turns it on (test_semantic.py)
     monkeypatch.setenv("STRIKEBOT_EMBED_CACHE", str(model_cache))
+    monkeypatch.setenv("STRIKEBOT_ANSWER_PROCESSES", "0")  # answers in threads, unless a test starts processes (test_workers.py)
 
 
 @pytest.fixture

@@ -19,6 +19,7 @@ LAYERS = {
     "knowledge.record": 3,
     "knowledge.web": 4,
     "knowledge.pipeline": 4,
+    "knowledge.workers": 4,
     "knowledge.training": 5,
 }
 

@@ -23,7 +23,9 @@ from knowledge.models import Answer
 from knowledge.store.confirmed import MEMBERS_TO_CONFIRM
 
 log = logging.getLogger(__name__)
-ACK_SECONDS = 2.0  # answer directly if the core is this quick; otherwise defer first
+# Discord wants an acknowledgement within 3 s. A question that would wait behind others is deferred at
+# once ("thinking..."); one answered at once gets its answer directly if it is ready within ACK_SECONDS.
+ACK_SECONDS = 1.0
 
 
 class ContextButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"sb:ctx:(?P<key>[sf]\d+)"):
@@ -214,7 +216,7 @@ class Ask(commands.Cog):
         self.bot = bot
 
     async def _answer(self, question: str, guild_id: int | None) -> Answer:
-        return await self.bot.core(self.bot.engine.ask, question, guild_id)
+        return await self.bot.answer(question, guild_id)
 
     @staticmethod
     def after(bot: StrikeBot, answer: Answer, guild_id: int | None) -> None:
@@ -228,8 +230,9 @@ class Ask(commands.Cog):
     @app_commands.check(ask_cooldown)
     async def ask(self, interaction: discord.Interaction, question: str) -> None:
         """Ask about the strike; the answer is a sourced quote or figure."""
+        queued = self.bot.answers_queued()
         work = asyncio.ensure_future(self._answer(question, interaction.guild_id))
-        done, _ = await asyncio.wait({work}, timeout=ACK_SECONDS)
+        done = set() if queued else (await asyncio.wait({work}, timeout=ACK_SECONDS))[0]
         if not done:
             await interaction.response.defer(thinking=True)
         try:
@@ -249,7 +252,7 @@ class Ask(commands.Cog):
 
     @ask.autocomplete("question")
     async def ask_autocomplete(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
-        questions = self.bot.engine.complete(current[:200], interaction.guild_id)
+        questions = await self.bot.quick(self.bot.engine.complete, current[:200], interaction.guild_id)
         return [app_commands.Choice(name=clip(q, 100), value=clip(q, 100)) for q in questions[:25]]
 
     async def replied_question(self, message: discord.Message) -> str:

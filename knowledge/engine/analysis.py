@@ -45,6 +45,7 @@ _INTENT_WORDS = frozenset(
 _QUOTE_WORDS = frozenset("describe describes described call called calling react reacted respond responded characterize put".split())
 YEAR_RE = re.compile(r"\b(?:1[6-9]|20)\d\d\b")
 _FUZZY_MIN_LENGTH = 4
+LARGE_VOCABULARY = 100_000  # known words; above this a typo is compared with those sharing its first two letters
 
 
 @dataclass(frozen=True)
@@ -127,18 +128,28 @@ class Vocabulary:
 
     def keys(self, term: str) -> list[str]:
         """Known words that could be `term` mistyped: those sharing its first letter
-        (its first two, for a corpus read on demand)."""
+        (its first two, for a large vocabulary or a corpus read on demand)."""
         base, extra = self.counts.base, self.counts.extra
         if isinstance(base, LazyCounts):
             prefix = term[:2]
             return base.starting(prefix) + [k for k in extra if k.startswith(prefix)]
-        first = term[0]
+        width = 2 if len(base) > LARGE_VOCABULARY else 1
         if self._keys is None:
-            self._keys = {}
-            for key in (*base, *extra):
-                if len(key) >= 3 and not key.isdigit():
-                    self._keys.setdefault(key[0], []).append(key)
-        return self._keys.get(first, [])
+            self.index()
+        return self._keys.get(term[:width], []) if self._keys is not None else []
+
+    def index(self) -> None:
+        """Group the known words by how they start, for typo correction (done on the first typo otherwise:
+        at 3M sentences, 0.3 s)."""
+        base, extra = self.counts.base, self.counts.extra
+        if isinstance(base, LazyCounts) or self._keys is not None:
+            return
+        width = 2 if len(base) > LARGE_VOCABULARY else 1
+        keys: dict[str, list[str]] = {}
+        for key in (*base, *extra):
+            if len(key) >= 3 and not key.isdigit():
+                keys.setdefault(key[:width], []).append(key)
+        self._keys = keys
 
     def idf(self, term: str) -> float:
         df = self.counts.get(term, 0)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Protocol
 
 from knowledge.engine.analysis import Question
 from knowledge.engine.features import Candidate, Story, coverage, prefixes_of
@@ -16,9 +16,24 @@ from knowledge.reading.text import content_stems
 from knowledge.store import Store
 
 SHORTLIST = 30  # sentences sharing the question's words
+# Bounded work per question, whatever the corpus size: FTS5 scores (bm25) at most SHORTLIST_BUDGET
+# matches for a question, the rarest words first, and no word in more than 2% of the sentences
+# (never under TERM_CAP nor over TERM_CEILING; a synonym: a quarter of that). Only a question made
+# of common words alone goes past them, and then it reads the newest sentences holding its rarest
+# words together, unscored (see `shortlist_terms`).
+SHORTLIST_BUDGET = 4000
+TERM_CAP = 2000
+TERM_CEILING = 2500
+FALLBACK_WORDS = 3  # the rarest words a sentence must hold together when every word is common
 TOP_STORIES = 2  # stories whose every sentence is a candidate
 STORY_SENTENCES = 30  # at most this many sentences of each
 STORY_CACHE = 20_000  # stories whose words are kept in memory
+
+
+class Counts(Protocol):
+    """How many sentences hold a word (`analysis.Vocabulary.counts`)."""
+
+    def get(self, term: str, default: int = 0) -> int: ...
 
 
 class Stories:
@@ -61,9 +76,37 @@ class Stories:
         return {a: self._cache[a] for a in article_ids if a in self._cache}
 
 
-def candidates(store: Store, stories: Stories, question: Question, lookup: list[str], guild_id: int | None) -> tuple[list[Candidate], dict[int, Story]]:
+def shortlist_terms(question: Question, counts: Counts, total: int) -> tuple[list[str], list[str]]:
+    """The words whose matches FTS5 scores, rarest first, within SHORTLIST_BUDGET matches in all;
+    and, when none fits, the rarest words a sentence must hold together instead (common ones
+    still count when the candidates are weighed)."""
+    known = [t for t in question.terms if t.confidence > 0]
+    cap = min(TERM_CEILING, max(TERM_CAP, total // 50))
+    pool = sorted(
+        {(counts.get(t.stem, 0), t.stem, cap) for t in known}
+        | {(counts.get(a, 0), a, cap // 4) for t in known for a in t.alternatives}
+    )
+    chosen: list[str] = []
+    spent = 0
+    for count, term, cap in pool:
+        if count <= cap and spent + count <= SHORTLIST_BUDGET and term not in chosen:
+            chosen.append(term)
+            spent += count
+    if chosen:
+        return chosen, []
+    rarest = sorted({(counts.get(t.stem, 0), t.stem) for t in known if counts.get(t.stem, 0) > 0})
+    return [], [term for _, term in rarest[:FALLBACK_WORDS]]
+
+
+def candidates(
+    store: Store, stories: Stories, question: Question, counts: Counts, total: int, guild_id: int | None,
+) -> tuple[list[Candidate], dict[int, Story]]:
     """The candidate answers for a question, with the stories they belong to."""
-    rows = store.match_sentences(lookup, guild_id, SHORTLIST) if lookup else []
+    scored, together = shortlist_terms(question, counts, total)
+    if scored:
+        rows = store.match_sentences(scored, guild_id, SHORTLIST)
+    else:
+        rows = store.newest_sentences(together, guild_id, SHORTLIST) if together else []
     found = {row["id"]: row for row in rows}
     fits = stories.get(list(dict.fromkeys(row["article_id"] for row in rows)))
     ranked = sorted(fits, key=lambda a: -sum(coverage(question, fits[a].terms, fits[a].prefixes)))

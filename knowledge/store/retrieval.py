@@ -71,6 +71,29 @@ class RetrievalMixin(StoreBase):
             {"q": query, "guild": guild_id, "limit": limit, "scan": limit * 4},
         )
 
+    def newest_sentences(self, terms: list[str], guild_id: int | None, limit: int) -> list[dict[str, Any]]:
+        """The newest sentences holding every one of `terms` (the rarest first), then, to make up
+        `limit`, the newest holding the first: unscored, so the work stops at `limit` however
+        many sentences hold them (no `bm25()`, which reads every match to weigh a word)."""
+        if not terms:
+            return []
+        found: dict[int, dict[str, Any]] = {}
+        for query in dict.fromkeys([" AND ".join(f'"{t}"' for t in terms), f'"{terms[0]}"']):
+            for row in self._rows(
+                """
+                select s.id, s.article_id, s.position, s.paragraph, s.text, s.terms, a.date, a.guild_id, a.title, a.outlet
+                from (select rowid from sentences_fts where sentences_fts match :q order by rowid desc limit :scan) hit
+                join sentences s on s.id = hit.rowid
+                join articles a on a.id = s.article_id
+                where a.guild_id is null or a.guild_id is :guild
+                """,
+                {"q": query, "guild": guild_id, "scan": limit * 4},
+            ):
+                found.setdefault(row["id"], row)
+            if len(found) >= limit:
+                break
+        return list(found.values())[:limit]
+
     def content_marks(self) -> tuple[tuple[int, ...], tuple[int, int, str]]:
         """Cheap marks that change when the articles, or the facts, change (in any process):
         the articles' (see `_article_marks`); the facts' number, newest id and latest change.
@@ -191,20 +214,25 @@ class RetrievalMixin(StoreBase):
         )
 
     def match_people(self, terms: list[str], guild_id: int | None, limit: int = 50) -> list[dict[str, Any]]:
-        """People with a role whose name or role shares any of `terms`, best first."""
+        """People with a role whose name or role holds every one of `terms` or, when none does
+        (a typo), any of them; the newest first. Unscored, so that the work stops at `limit`
+        however common a first name or a role is (`bm25()` reads every match of each word)."""
         if not terms:
             return []
-        query = _any_of(terms)
-        return self._rows(
-            """
-            select p.name, p.role, p.sentence_id, p.article_id, p.quoted, p.terms
-            from (select rowid, bm25(people_fts) as score from people_fts where people_fts match :q order by score limit :scan) hit
-            join people p on p.id = hit.rowid join articles a on a.id = p.article_id
-            where p.role != '' and (a.guild_id is null or a.guild_id is :g)
-            order by hit.score limit :limit
-            """,
-            {"q": query, "g": guild_id, "limit": limit, "scan": limit * 4},
-        )
+        for query in dict.fromkeys([" AND ".join(f'"{t}"' for t in terms), _any_of(terms)]):
+            found = self._rows(
+                """
+                select p.name, p.role, p.sentence_id, p.article_id, p.quoted, p.terms
+                from (select rowid from people_fts where people_fts match :q order by rowid desc limit :scan) hit
+                join people p on p.id = hit.rowid join articles a on a.id = p.article_id
+                where p.role != '' and (a.guild_id is null or a.guild_id is :g)
+                limit :limit
+                """,
+                {"q": query, "g": guild_id, "limit": limit, "scan": limit * 4},
+            )
+            if found:
+                return found
+        return []
 
     def most_mentioned(self, guild_id: int | None, limit: int) -> list[dict[str, Any]]:
         """The people the articles mention most: name, a role, and whether they are quoted."""

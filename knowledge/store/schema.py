@@ -211,6 +211,11 @@ def _m017_confirmed_examples(db: sqlite_utils.Database) -> None:
     db.execute("CREATE UNIQUE INDEX IF NOT EXISTS passage_picks_one_per_member ON passage_picks (coalesce(guild_id, 0), user_id, normalized)")
 
 
+def _m018_quotes_by_speaker(db: sqlite_utils.Database) -> None:
+    # "What did <person> say?" reads a person's quotes by name: an index, not a scan of every quote.
+    db["quotes"].create_index(["speaker"], if_not_exists=True)
+
+
 MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("001_articles", _m001_articles),
     ("002_facts", _m002_facts),
@@ -229,6 +234,7 @@ MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("015_guild_settings", _m015_guild_settings),
     ("016_article_history", _m016_article_history),
     ("017_confirmed_examples", _m017_confirmed_examples),
+    ("018_quotes_by_speaker", _m018_quotes_by_speaker),
 ]
 
 
