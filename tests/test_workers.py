@@ -63,13 +63,14 @@ async def test_the_bot_answers_in_a_worker_process_and_in_threads_once_it_has_di
     bot = simcord_env.bot
     await bot.wait_for_workers()
     assert bot.workers is not None and bot.workers.running
+    add(bot.engine.store, "Ferry vote", "The ferry crews voted 412 to 9 to strike on Monday, the union said.")
     channel = simcord_env.create_guild(name="Crews").create_text_channel("talk")
     member = channel.guild.add_member(simcord_env.create_user("member"))
-    question = "What did Handel say about net profits?"
+    question = "How many ferry crew members voted to strike?"
     first = await member.slash(channel, "ask", question=question)
-    assert "casting couch" in shown(first)
+    assert "412" in shown(first)
     for pid in list(bot.workers._pool._processes):  # the answering process dies (killed, out of memory, ...)
         os.kill(pid, signal.SIGKILL)
     again = await member.slash(channel, "ask", question=question)
-    assert "casting couch" in shown(again)  # answered all the same, in a thread
+    assert "412" in shown(again)  # answered all the same, in a thread
     assert bot.workers is None
