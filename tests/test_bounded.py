@@ -83,3 +83,16 @@ def test_a_warmed_engine_holds_every_words_count_even_above_the_on_demand_size(t
     engine.warm()  # a long-running process: every word's count held from now on
     assert isinstance(engine.vocabulary.counts.base, dict) and engine.vocabulary.counts.get("ferri") == 1
     assert engine.ask(question) == cold  # the same answer either way
+
+
+def test_the_benchmarks_cold_questions_are_distinct_realistic_and_repeatable(store: Store):
+    from harness.questions import cold_questions
+
+    asked = cold_questions(store.path, 60)
+    assert len(asked) == len(set(asked)) == 60
+    assert asked == cold_questions(store.path, 60)  # the same base and seed, the same questions
+    assert all(3 <= len(q.split()) <= 18 for q in asked)
+    assert any(q == q.lower() and not q.endswith("?") for q in asked)  # some typed casually
+    engine = Engine(store)
+    replies = [engine.ask(q) for q in asked[:30]]
+    assert any(r.answered for r in replies) and any(not r.answered for r in replies)
