@@ -184,17 +184,19 @@ def test_the_built_graph_is_kept_in_the_cache_named_by_the_weights_hash(monkeypa
     assert built.backend == "onnx" and "built in" in built.backend_note
     kept = sorted(path.name for path in cache.iterdir())
     sha = semantic.KNOWN_MODELS[MODEL].weights_sha256
-    assert kept == [f"{sha}-g1-fp32.onnx", f"{sha}-g1-fp32.onnx.sha256"]
+    # float32 for the stored sentences, int8 for the questions (`auto`)
+    assert kept == [f"{sha}-g1-fp32.onnx", f"{sha}-g1-fp32.onnx.sha256", f"{sha}-g1-int8.onnx", f"{sha}-g1-int8.onnx.sha256"]
     again = semantic.load_encoder(MODEL)
     assert "from the cache" in again.backend_note
     assert np.abs(again.encode(OWN_SENTENCES) - numpy_encoder.encode(OWN_SENTENCES)).max() < 1e-4
     # A damaged file does not match the hash beside it: it is built again, not used.
-    model = cache / kept[0]
-    data = bytearray(model.read_bytes())
-    data[-100] ^= 1
-    model.write_bytes(data)
+    assert "built in" not in again.backend_note
+    for model in (cache / kept[0], cache / kept[2]):
+        data = bytearray(model.read_bytes())
+        data[-100] ^= 1
+        model.write_bytes(data)
     rebuilt = semantic.load_encoder(MODEL)
-    assert "built in" in rebuilt.backend_note
+    assert rebuilt.backend_note.count("built in") == 2
     assert np.abs(rebuilt.encode(OWN_SENTENCES) - numpy_encoder.encode(OWN_SENTENCES)).max() < 1e-4
 
 
@@ -205,6 +207,46 @@ def test_int8_is_close_to_numpy_but_only_when_asked_for(numpy_encoder, np):
     cosines = (int8.encode(OWN_SENTENCES) * numpy_encoder.encode(OWN_SENTENCES)).sum(axis=1)
     assert float(cosines.min()) > 0.95  # close, not the same: see harness/embed_check.py
     assert semantic.AUTO_BACKEND == "onnx"
+
+
+def test_auto_embeds_questions_with_int8_and_sentences_with_float32(encoder, numpy_encoder, np):
+    _need_onnx()
+    assert (encoder.backend, encoder.question_backend) == ("onnx", "onnx-int8")
+    reference = numpy_encoder.encode(OWN_SENTENCES)
+    asked = np.stack([encoder.encode_question(text) for text in OWN_SENTENCES])
+    cosines = (asked * reference).sum(axis=1)
+    assert float(cosines.min()) > 0.97 and float(cosines.max()) < 0.99999  # close, and not float32's
+    assert np.array_equal(asked, np.stack([encoder.encode_question(text) for text in OWN_SENTENCES]))  # the same each time
+    norms = np.linalg.norm(asked, axis=1)
+    assert np.abs(norms - 1).max() < 1e-5
+    # Sentences, one or many, stay float32.
+    assert np.abs(encoder.encode(OWN_SENTENCES[:1])[0] - reference[0]).max() < 1e-4
+    # Asked for by name, a backend embeds questions too.
+    plain = semantic.load_encoder(MODEL, backend="onnx")
+    assert plain.question_backend == "onnx"
+    assert np.abs(plain.encode_question(OWN_SENTENCES[0]) - reference[0]).max() < 1e-4
+    assert numpy_encoder.question_backend == "numpy"
+    assert np.abs(numpy_encoder.encode_question(OWN_SENTENCES[0]) - reference[0]).max() < 1e-6
+
+
+def test_without_an_int8_graph_questions_are_embedded_with_float32(monkeypatch, caplog, numpy_encoder, np):
+    _need_onnx()
+    from knowledge.semantic import onnx as semantic_onnx
+
+    real = semantic_onnx.load
+
+    def no_int8(weights, sha256, *, int8, cache):
+        if int8:
+            raise RuntimeError("this onnxruntime cannot quantise")
+        return real(weights, sha256, int8=int8, cache=cache)
+
+    monkeypatch.setattr(semantic_onnx, "load", no_int8)
+    with caplog.at_level(logging.WARNING, logger="knowledge.semantic.encoder"):
+        loaded = semantic.load_encoder(MODEL)
+    assert (loaded.backend, loaded.question_backend) == ("onnx", "onnx")
+    assert "cannot quantise" in caplog.text
+    reference = numpy_encoder.encode(OWN_SENTENCES[:1])[0]
+    assert np.abs(loaded.encode_question(OWN_SENTENCES[0]) - reference).max() < 1e-4
 
 
 def test_a_paraphrase_is_closer_than_an_unrelated_sentence(encoder):
@@ -431,7 +473,7 @@ def test_the_features_fitted_on_hold_the_similarities(tmp_path, encoder):
     assert example.rows and all(row[column] != 0.0 for row in example.rows)
     # the engine's candidates carry the cosines the store computes, and the features relative to them
     ranked = engine.rank(item.question)
-    question = encoder.encode([item.question])[0]
+    question = encoder.encode_question(item.question)  # as the engine embeds a question
     stored = store.similarities(encoder.name, [c.row["id"] for c in ranked], question)
     assert [c.features["semantic"] for c in ranked] == pytest.approx([stored[c.row["id"]] for c in ranked], abs=1e-6)
     assert max(c.features["semantic_rel"] for c in ranked) == pytest.approx(0.0)

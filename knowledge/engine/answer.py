@@ -221,7 +221,7 @@ class Engine:
         query = None
         encoder = self.encoder  # read once: the bot sets it from another thread once the model has loaded
         if encoder is not None and self.ranker.fits_encoder(encoder.name):
-            query = self._embedder().submit(encoder.encode, [text])
+            query = self._embedder().submit(encoder.encode_question, text)
         found, stories = retrieve.candidates(
             self.store, self._stories, parsed, self._vocabulary.counts, self._vocabulary.total, guild_id,
         )
@@ -353,7 +353,7 @@ class Engine:
         so no candidate is weighed on evidence the others lack."""
         ids = [c.row["id"] for c in found]
         try:
-            vector = query.result()[0]
+            vector = query.result()
         except Exception:  # the encoder failed on this text: weigh the lexical evidence alone
             log.exception("embedding the question failed; answering it lexically")
             return False

@@ -69,6 +69,10 @@ BACKEND_SETTING = "STRIKEBOT_EMBED_BACKEND"
 CACHE_SETTING = "STRIKEBOT_EMBED_CACHE"
 BACKENDS = ("auto", "onnx", "onnx-int8", "numpy")
 AUTO_BACKEND = "onnx"  # what `auto` runs when onnxruntime is there: float32 (int8 moved too many nearest sentences)
+# What `auto` embeds a question with, alone on the latency path: the int8 graph, 2.5 times as fast.
+# Stored sentences stay float32 (int8's vectors change with the texts batched beside them, and a
+# vector is kept for good); a question is one text, embedded the same way each time.
+AUTO_QUESTION_BACKEND = "onnx-int8"
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
 DISABLED = frozenset({"none", "off", "no", "false", "0", "disabled"})
 MAX_TOKENS = 128
@@ -118,6 +122,8 @@ class Encoder(Protocol):
     dim: int
 
     def encode(self, texts: Sequence[str]) -> np.ndarray: ...
+
+    def encode_question(self, text: str) -> np.ndarray: ...
 
 
 @dataclass(frozen=True)
@@ -302,7 +308,11 @@ class BertEncoder:
         self._session: Any = None
         self._data: bytes | None = data  # parsed only when needed: a cached graph needs no numpy weights
         wanted = backend_setting(backend)
+        self._question_session: Any = None
         self.backend, self.backend_note = self._start(wanted)
+        self.question_backend = self.backend
+        if wanted == "auto" and self.backend == AUTO_BACKEND:
+            self._start_questions()
         self._data = self._changes = None
         if self._weights is not None:
             self.dim = int(self._weights.word.shape[1])
@@ -361,6 +371,31 @@ class BertEncoder:
             return "numpy", f"onnxruntime does not run the model: {error}"
         self._weights = None  # the session holds its own copy
         return chosen, note
+
+    def _start_questions(self) -> None:
+        """The int8 graph for questions (`auto`); if it cannot be had, questions go through float32 too."""
+        from knowledge.semantic import onnx as semantic_onnx
+
+        try:
+            self._question_session, note = semantic_onnx.load(self._parse_weights, self.sha256, int8=True, cache=cache_folder())
+        except Exception as error:  # quantising failed, or onnxruntime refuses the int8 graph
+            log.warning("no int8 graph for questions (%s); they are embedded with float32", error, exc_info=True)
+            return
+        self.question_backend = AUTO_QUESTION_BACKEND
+        self.backend_note += f"; questions {note}"
+        self._weights = None
+
+    def encode_question(self, text: str) -> np.ndarray:
+        """One question's unit-length vector (1-D), as `/ask` needs it at once: through the
+        question graph when there is one (`auto`), else as `encode` does."""
+        if self._question_session is None:
+            return self.encode([text])[0]
+        import numpy as np
+
+        from knowledge.semantic import onnx as semantic_onnx
+
+        tokens = np.array([self.tokenizer.encode(text).ids], dtype=np.int64)
+        return semantic_onnx.run(self._question_session, tokens, np.ones_like(tokens))[0]
 
     def encode(self, texts: Sequence[str], batch: int = 32) -> np.ndarray:
         """Unit-length float32 vectors, one row per text, in the order given."""
