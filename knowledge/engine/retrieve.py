@@ -21,7 +21,7 @@ SHORTLIST = 30  # sentences sharing the question's words
 # (never under TERM_CAP nor over TERM_CEILING; a synonym: a quarter of that). Only a question made
 # of common words alone goes past them, and then it reads the newest sentences holding its rarest
 # words together, unscored (see `shortlist_terms`).
-SHORTLIST_BUDGET = 4000
+SHORTLIST_BUDGET = 2500
 TERM_CAP = 2000
 TERM_CEILING = 2500
 FALLBACK_WORDS = 3  # the rarest words a sentence must hold together when every word is common
