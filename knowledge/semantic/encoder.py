@@ -381,9 +381,10 @@ class BertEncoder:
         except Exception as error:  # quantising failed, or onnxruntime refuses the int8 graph
             log.warning("no int8 graph for questions (%s); they are embedded with float32", error, exc_info=True)
             return
+        finally:
+            self._weights = None  # the sessions hold their own copies
         self.question_backend = AUTO_QUESTION_BACKEND
         self.backend_note += f"; questions {note}"
-        self._weights = None
 
     def encode_question(self, text: str) -> np.ndarray:
         """One question's unit-length vector (1-D), as `/ask` needs it at once: through the
