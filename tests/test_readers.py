@@ -185,6 +185,43 @@ def test_re_deriving_after_an_extractor_change_goes_in_batches(tmp_path, monkeyp
     assert not reopened.extractor_stale()
 
 
+def test_re_deriving_keeps_the_vectors_of_sentences_that_come_out_the_same(tmp_path, monkeypatch):
+    """Re-embedding takes hours at millions of sentences: an extractor change keeps the vectors of
+    every sentence whose text it leaves alone; a sentence it changes waits to be embedded again."""
+    import numpy as np
+
+    from knowledge.reading import ingest
+
+    path = tmp_path / "kb.db"
+    store = Store(path, bundled=False)
+    store.ingest_text("Dockers walked out on Monday over night-shift pay. The union said 640 dockers had stopped work. "
+                      "Cranes stood idle at the terminal.", "docks.txt")
+    pending = store.pending_vector_sentences("m", 100)
+    rng = np.random.default_rng(3)
+    vectors = {sentence_id: rng.standard_normal(8).astype(np.float32) for sentence_id, _ in pending}
+    assert store.save_vectors("m", list(vectors.items())) == len(pending) == 3
+    before = {store.embed_texts([i])[i]: v for i, v in store.vectors("m", list(vectors)).items()}
+    with store._write("articles") as db:
+        db["meta"].upsert({"key": "extractor_version", "value": "an older one"}, pk="key")
+    store.close()
+    derive = ingest.derive
+
+    def changed(parsed):  # the new extractor reads the last sentence differently
+        derive(parsed)
+        parsed.sentences[-1]["text"] = parsed.sentences[-1]["text"].replace("Cranes", "The cranes")
+
+    monkeypatch.setattr(ingest, "derive", changed)
+    reopened = Store(path, bundled=False)
+    assert not reopened.extractor_stale()
+    ids = [row[0] for row in reopened.db.execute("select id from sentences order by position")]
+    kept = reopened.vectors("m", ids)
+    texts = reopened.embed_texts(ids)
+    assert sorted(kept) == ids[:2]
+    for sentence_id, vector in kept.items():
+        assert np.allclose(vector, before[texts[sentence_id]])
+    assert [text for _, text in reopened.pending_vector_sentences("m", 100)] == [texts[ids[2]]]
+
+
 DOCKS = ("Dockers at the Saltmarsh terminal walked out on Monday over night-shift pay, their union said. "
          "The union said 640 dockers had stopped work and that cranes would stand idle until the port authority improved its offer.")
 

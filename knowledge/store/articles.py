@@ -266,7 +266,9 @@ class ArticlesMixin(StoreBase):
 
     def _rederive_if_stale(self) -> None:
         """Rebuild the derived rows from the stored text, REDERIVE_BATCH articles per transaction;
-        the version is recorded last, so that an interrupted run starts again (it is idempotent)."""
+        the version is recorded last, so that an interrupted run starts again (it is idempotent).
+        A sentence whose text comes out the same keeps its vectors (the headline does not change
+        here): re-embedding a large knowledge base takes hours, answering lexically meanwhile."""
         if not self.extractor_stale():
             return
         ids = [int(row[0]) for row in self._values("select id from articles order by id")]
@@ -277,8 +279,22 @@ class ArticlesMixin(StoreBase):
                 for article_id, body in db.execute(f"select id, body from articles where id in ({marks})", batch).fetchall():
                     parsed = ingest.Parsed(meta={}, body=body, sha256="")
                     ingest.derive(parsed)
+                    vectors = db.execute(
+                        "select s.text, v.model, v.vector from sentence_vectors v join sentences s on s.id = v.sentence_id"
+                        " where s.article_id = ?", [article_id],
+                    ).fetchall()
                     self._delete_derived(article_id)
                     self._save_derived([(article_id, parsed)])
+                    if vectors:
+                        by_text: dict[str, list[tuple[str, bytes]]] = {}
+                        for text, model, vector in vectors:
+                            by_text.setdefault(text, []).append((model, vector))
+                        db.conn.executemany(
+                            "insert or ignore into sentence_vectors (sentence_id, model, vector) values (?, ?, ?)",
+                            [(sentence_id, model, vector)
+                             for sentence_id, text in db.execute("select id, text from sentences where article_id = ?", [article_id])
+                             for model, vector in by_text.get(text, ())],
+                        )
         with self._write("articles") as db:
             db["meta"].upsert({"key": "extractor_version", "value": str(ingest.EXTRACTOR_VERSION)}, pk="key")
         if ids:
