@@ -823,6 +823,8 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--cold", type=int, default=300, help="distinct questions asked once each for the cold latency (default 300)")
     bench.add_argument("--dbs", type=Path, default=None, help="a folder to keep the built knowledge bases in and reuse them from (bench-<size>.db)")
     bench.add_argument("--semantic", action="store_true", help="embed every sentence, then measure /ask with the encoder on")
+    bench.add_argument("--embed-at-most", type=int, default=None,
+                       help="with --semantic, embed at most this many more sentences a size; the rest get stand-in vectors, copies of real ones (for the latency only)")
     bench.add_argument("--embed-sample", type=int, default=3000, help="sentences to embed for the embedding rate (0: skip)")
     bench.add_argument("--embed-backends", default="",
                        help="embedding backends to measure one after the other, e.g. numpy,onnx (default: the setting, auto unless set)")

@@ -96,3 +96,25 @@ def test_the_benchmarks_cold_questions_are_distinct_realistic_and_repeatable(sto
     engine = Engine(store)
     replies = [engine.ask(q) for q in asked[:30]]
     assert any(r.answered for r in replies) and any(not r.answered for r in replies)
+
+
+def test_stand_in_vectors_copy_real_ones_to_every_sentence_without_one(tmp_path: Path):
+    """The benchmark's stand-ins at sizes whose embedding takes hours: every sentence gets a vector,
+    the real ones stay as they were, and the stand-ins are copies of real ones."""
+    import numpy as np
+
+    from harness.bench import stand_in_vectors
+
+    store = Store(tmp_path / "kb.db", bundled=False)
+    add(store, "Ferry crews", "2031-01-01", "The ferry crews met on the pier.", "The ferry left late.", "A gull sat on a post.")
+    add(store, "Ferry pay", "2031-02-01", "Ferry crews asked for more pay.", "The port said no.")
+    assert stand_in_vectors(store.path, "m") == 0  # nothing real to copy
+    pending = store.pending_vector_sentences("m", 100)
+    real = {i: np.random.default_rng(i).standard_normal(4).astype(np.float32) for i, _ in pending[:2]}
+    store.save_vectors("m", list(real.items()))
+    before = store.vectors("m", list(real))
+    assert stand_in_vectors(store.path, "m") == len(pending) - 2
+    after = store.vectors("m", [i for i, _ in pending])
+    assert len(after) == len(pending) and store.pending_vector_sentences("m", 100) == []
+    assert all(np.array_equal(after[i], before[i]) for i in real)
+    assert all(any(np.array_equal(v, r) for r in before.values()) for v in after.values())
