@@ -8,7 +8,6 @@ import contextlib
 import shutil
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,7 +17,7 @@ import pytest
 from knowledge.engine.answer import Engine
 from knowledge.store import Store, StoreError
 from tests.test_cli import run
-from tests.test_store_ops import HOLD_THE_WRITE_LOCK
+from tests.test_store_ops import HOLD_THE_WRITE_LOCK, write_held_in_a_thread
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -41,25 +40,12 @@ def test_similarities_do_not_wait_for_a_write_in_this_process(store):
     rng = np.random.default_rng(1)
     vectors = rng.normal(size=(len(ids), 384)).astype(np.float32)
     store.save_vectors("test-model", list(zip(ids, vectors / np.linalg.norm(vectors, axis=1, keepdims=True), strict=True)))
-    writing, release = threading.Event(), threading.Event()
-
-    def long_write() -> None:
-        with store._write("facts"):
-            writing.set()
-            release.wait(10)
-
-    writer = threading.Thread(target=long_write)
-    writer.start()
-    writing.wait(5)
-    try:
+    with write_held_in_a_thread(store):
         started = time.perf_counter()
         found = store.similarities("test-model", ids, vectors[0] / np.linalg.norm(vectors[0]))
         counted = store.vector_count("test-model")
         store.average_sentence_terms()
         waited = time.perf_counter() - started
-    finally:
-        release.set()
-        writer.join()
     assert len(found) == len(ids) and counted == len(ids) and found[ids[0]] > 0.99
     assert waited < 1.0, f"reading the vectors waited {waited:.1f} s behind a writer"
 

@@ -3,12 +3,14 @@ must not stall readers, moderator writes that must survive power loss."""
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import json
 import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -100,9 +102,9 @@ def test_the_command_line_import_never_prints_a_traceback(tmp_path, export):
 # --- 7. writers do not stall readers -----------------------------------------------
 
 
-def test_an_answer_does_not_wait_for_a_write_in_this_process(store):
-    engine = Engine(store)
-    engine.ask("how many ballots were cast")  # warm
+@contextlib.contextmanager
+def write_held_in_a_thread(store: Store) -> Iterator[None]:
+    """Another thread of this process holds the store's write transaction until the block ends."""
     writing, release = threading.Event(), threading.Event()
 
     def long_write() -> None:
@@ -114,12 +116,19 @@ def test_an_answer_does_not_wait_for_a_write_in_this_process(store):
     writer.start()
     writing.wait(5)
     try:
-        started = time.perf_counter()
-        answer = engine.ask("how many ballots were cast")
-        waited = time.perf_counter() - started
+        yield
     finally:
         release.set()
         writer.join()
+
+
+def test_an_answer_does_not_wait_for_a_write_in_this_process(store):
+    engine = Engine(store)
+    engine.ask("how many ballots were cast")  # warm
+    with write_held_in_a_thread(store):
+        started = time.perf_counter()
+        answer = engine.ask("how many ballots were cast")
+        waited = time.perf_counter() - started
     assert answer.answered and waited < 1.0, f"the answer waited {waited:.1f} s behind a writer"
 
 
